@@ -1,0 +1,152 @@
+// swift-tools-version: 6.2
+// The Smart Nation Platform: national platforms on one durable event bus, assembled into a daemon,
+// an operators' CLI, a citizens' terminal app and a lamp-post edge agent. See docs/architecture.md.
+
+import PackageDescription
+
+/// One set of compiler settings for every target: Swift 6 language mode (strict concurrency) is the
+/// package default; `ExistentialAny` makes every existential visible at its use.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "SmartNation",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SmartNationCore", targets: ["SmartNationCore"]),
+        .library(name: "MQTT", targets: ["MQTT"]),
+        .library(name: "EventBridge", targets: ["EventBridge"]),
+        .library(name: "SmartNationDaemon", targets: ["SmartNationDaemon"]),
+        .library(name: "SmartNationClient", targets: ["SmartNationClient"]),
+        .executable(name: "smartnationd", targets: ["smartnationd"]),
+        .executable(name: "snadmin", targets: ["snadmin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        .target(
+            name: "SmartNationCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Modules/SmartNationCore",
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
+            name: "CMosquitto",
+            path: "Modules/CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .target(
+            name: "MQTT",
+            dependencies: [
+                "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Modules/MQTT",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EventBridge",
+            dependencies: [
+                "SmartNationCore",
+                "MQTT",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Modules/EventBridge",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SmartNationDaemon",
+            dependencies: [
+                "SmartNationCore",
+                "MQTT",
+                "EventBridge",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Modules/SmartNationDaemon",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SmartNationClient",
+            dependencies: [
+                "SmartNationCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Modules/SmartNationClient",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "smartnationd",
+            dependencies: [
+                "SmartNationDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Apps/smartnationd",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "snadmin",
+            dependencies: [
+                "SmartNationClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Apps/snadmin",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "smartnation-bench",
+            dependencies: [
+                "SmartNationCore",
+                "MQTT",
+                "EventBridge",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/Benchmarks",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SmartNationCoreTests",
+            dependencies: ["SmartNationCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MQTTTests",
+            dependencies: ["MQTT"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "SmartNationCore",
+                "MQTT",
+                "EventBridge",
+                "SmartNationDaemon",
+                "SmartNationClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
