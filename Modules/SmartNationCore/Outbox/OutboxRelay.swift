@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// Moves events from a platform's outbox to the durable ``EventLog`` and then the ``EventBus``,
+/// each event exactly once.
+///
+/// One batch is: read the oldest outbox rows; append them to the log (which skips any event it already
+/// holds, by `source` + `id`); publish on the bus only the events the log really added; delete the rows.
+/// The crash cases:
+/// - before the append: the rows are still in the outbox and the next pass appends them;
+/// - after the append, before the delete: the next pass finds the log already holds them, so they are
+///   neither appended nor published again, and the rows are deleted;
+/// - after the delete: nothing is left to do.
+///
+/// In every case each event is in the log once, and durable subscribers (who read the log) see it
+/// once. Live bus subscribers are in-memory: those of a process that crashed are gone with it.
+/// Run one relay per platform database.
+public final class OutboxRelay: Sendable {
+    /// The most outbox rows moved in one batch.
+    public let batchSize: Int
+    private let database: DatabasePool
+    private let log: EventLog
+    private let bus: EventBus
+    private let logger: Logger
+    private let wakeUps: AsyncStream<Void>
+    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+
+    /// Creates a relay for one platform database.
+    public init(database: DatabasePool, log: EventLog, bus: EventBus, batchSize: Int = 500, logger: Logger) {
+        precondition(batchSize > 0 && batchSize <= EventLog.maximumBatchCount)
+        self.database = database
+        self.log = log
+        self.bus = bus
+        self.batchSize = batchSize
+        self.logger = logger
+        (wakeUps, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks a running relay to look at the outbox now rather than at its next poll.
+    public func nudge() {
+        wakeUpContinuation.yield()
+    }
+
+    /// Moves every pending event; returns how many rows it took from the outbox.
+    @discardableResult
+    public func relayPending() async throws(SmartNationError) -> Int {
+        var moved = 0
+        while true {
+            let count = try await relayBatch()
+            moved += count
+            if count < batchSize { return moved }
+        }
+    }
+
+    /// Moves at most one batch; returns how many rows it took from the outbox.
+    public func relayBatch() async throws(SmartNationError) -> Int {
+        let rows: [(sequence: Int64, envelope: Data)]
+        do {
+            rows = try await database.read { [batchSize] db in
+                try Row.fetchAll(
+                    db, sql: "SELECT sequence, envelope FROM \(Outbox.tableName) ORDER BY sequence LIMIT ?",
+                    arguments: [batchSize]
+                ).map { ($0["sequence"], $0["envelope"]) }
+            }
+        } catch {
+            throw EventLog.storageError(error)
+        }
+        guard let lastSequence = rows.last?.sequence else { return 0 }
+        let events = try rows.map { row throws(SmartNationError) in try CloudEventCoding.decode(row.envelope) }
+        let appended = try await log.append(events)
+        try await bus.publish(appended.map(\.event))
+        do {
+            try await database.write { db in
+                try db.execute(sql: "DELETE FROM \(Outbox.tableName) WHERE sequence <= ?", arguments: [lastSequence])
+            }
+        } catch {
+            throw EventLog.storageError(error)
+        }
+        if appended.count < events.count {
+            logger.info(
+                "outbox events already in the log were not published again",
+                metadata: ["skipped": "\(events.count - appended.count)"])
+        }
+        return rows.count
+    }
+
+    /// Relays until the task is cancelled: on every ``nudge()`` and at least every `pollInterval`.
+    /// A failed pass is logged and retried at the next wake-up.
+    public func run(pollInterval: Duration = .milliseconds(500)) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wakeUpContinuation] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: pollInterval)
+                    wakeUpContinuation.yield()
+                }
+            }
+            for await _ in wakeUps {
+                if Task.isCancelled { break }
+                do {
+                    try await relayPending()
+                } catch {
+                    logger.warning("outbox relay pass failed", metadata: ["error": "\(error)"])
+                }
+            }
+            group.cancelAll()
+        }
+    }
+}
