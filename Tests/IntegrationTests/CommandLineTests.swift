@@ -1,0 +1,74 @@
+import Foundation
+import MQTT
+import Testing
+
+/// End-to-end tests of the built executables, as an operator runs them.
+@Suite("Command-line tools", .serialized)
+struct CommandLineTests {
+    @Test("snadmin status prints a table and exits 0 when ready, 1 when not, 2 when unreachable; --json for scripts")
+    func snadminStatus() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = try await MosquittoBroker.start(directory: directory.url.appendingPathComponent("broker"), logger: testLogger)
+        let port = broker.port
+        let daemon = try await RunningDaemon.start(
+            dataDirectory: directory.url.appendingPathComponent("data"),
+            environment: ["SMARTNATION_MQTT_URL": "mqtt://127.0.0.1:\(port)"])
+        #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 200 })
+        let snadmin = builtProductURL("snadmin")
+
+        let ready = try runProcess(snadmin, ["status", "--server", daemon.baseURL])
+        #expect(ready.status == 0)
+        #expect(ready.standardOutput.contains("ready"))
+        #expect(ready.standardOutput.contains("CHECK"))
+        #expect(ready.standardOutput.contains("broker"))
+
+        let fromEnvironment = try runProcess(
+            snadmin, ["status", "--json"], environment: ["SMARTNATION_SERVER": daemon.baseURL])
+        #expect(fromEnvironment.status == 0)
+        #expect(fromEnvironment.standardOutput.contains(#""status" : "ready""#))
+
+        await broker.stop()
+        #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 503 })
+        let notReady = try runProcess(snadmin, ["status", "--server", daemon.baseURL])
+        #expect(notReady.status == 1)
+        #expect(notReady.standardOutput.contains("NOT READY"))
+
+        try await daemon.stop()
+        let unreachable = try runProcess(snadmin, ["status", "--server", daemon.baseURL])
+        #expect(unreachable.status == 2)
+        #expect(unreachable.standardError.contains("client.unreachable"))
+
+        let badURL = try runProcess(snadmin, ["status", "--server", "ftp://x"])
+        #expect(badURL.status != 0)
+        #expect(badURL.standardError.contains("client.invalid_server_url"))
+    }
+
+    @Test("smartnationd refuses a bad configuration with exit status 78 and names the key")
+    func daemonConfigurationError() throws {
+        let daemon = builtProductURL("smartnationd")
+        var environment = ProcessInfo.processInfo.environment
+        environment["SMARTNATION_HTTP_ADDRESS"] = "nowhere"
+        let result = try runProcess(daemon, [], environment: environment)
+        #expect(result.status == 78)
+        #expect(result.standardError.contains("http.address"))
+        #expect(result.standardError.contains("SMARTNATION_HTTP_ADDRESS"))
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.url.appendingPathComponent("smartnation.yaml")
+        try "bus:\n  bufer_capacity: 10\n".write(to: file, atomically: true, encoding: .utf8)
+        let typo = try runProcess(daemon, ["--config", file.path], environment: environment.filter { $0.key != "SMARTNATION_HTTP_ADDRESS" })
+        #expect(typo.status == 78)
+        #expect(typo.standardError.contains("core.config.unknown_key"))
+        #expect(typo.standardError.contains("bus.bufer_capacity"))
+    }
+
+    @Test("smartnationd --help lists the configuration keys")
+    func daemonHelp() throws {
+        let result = try runProcess(builtProductURL("smartnationd"), ["--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("SMARTNATION_MQTT_URL"))
+        #expect(result.standardOutput.contains("--data-dir"))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import MQTT
+import SmartNationCore
+import Testing
+
+/// A fresh directory under the system temporary directory, removed by `remove()`.
+struct TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("smartnation-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+let testLogger: Logger = {
+    var logger = Logger(label: "integration-tests")
+    logger.logLevel = .warning
+    return logger
+}()
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: timeout)
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// A plain HTTP GET on loopback, returning status and body.
+func httpGet(_ url: String, headers: [String: String] = [:]) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: URL(string: url)!)
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    return try await send(request)
+}
+
+/// Sends `request`, returning status and body.
+func send(_ request: URLRequest) async throws -> (status: Int, body: String) {
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+}
+
+/// The directory SwiftPM put this build's executables in (`.build/debug` for `swift test`).
+func builtProductURL(_ name: String) -> URL {
+    let candidates = [
+        Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
+        URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug"),
+    ]
+    for directory in candidates where FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent(name).path) {
+        return directory.appendingPathComponent(name)
+    }
+    return candidates.last!.appendingPathComponent(name)
+}
+
+/// Runs an executable to completion and returns its exit status and output.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws
+    -> (status: Int32, standardOutput: String, standardError: String)
+{
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+}
