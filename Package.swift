@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             path: "Modules/SmartNationCore",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(
@@ -61,6 +62,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             path: "Modules/MQTT",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -71,6 +73,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Modules/EventBridge",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -81,11 +84,13 @@ let package = Package(
                 "EventBridge",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Modules/SmartNationDaemon",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -94,8 +99,10 @@ let package = Package(
                 "SmartNationCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Modules/SmartNationClient",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -146,8 +153,9 @@ let package = Package(
                 "EventBridge",
                 "SmartNationDaemon",
                 "SmartNationClient",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import SmartNationCore
 
 /// A typed client for the daemon's HTTP API, used by `snadmin` and the citizen app.

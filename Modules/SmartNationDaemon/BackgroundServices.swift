@@ -1,5 +1,6 @@
 import EventBridge
 import Logging
+import MQTT
 import ServiceLifecycle
 import SmartNationCore
 

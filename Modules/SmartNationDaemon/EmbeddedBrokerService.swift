@@ -10,6 +10,8 @@ final class EmbeddedBrokerService: Service, Sendable {
     /// How long the supervisor waits before the first restart; it doubles up to ``maximumRestartDelay``.
     static let initialRestartDelay: Duration = .milliseconds(250)
     static let maximumRestartDelay: Duration = .seconds(10)
+    /// How often the supervisor looks at the broker process.
+    static let checkInterval: Duration = .milliseconds(250)
 
     let port: Int
     private let directory: URL
@@ -37,11 +39,14 @@ final class EmbeddedBrokerService: Service, Sendable {
     func run() async throws {
         var delay = Self.initialRestartDelay
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.checkInterval) }
             let broker = current.broker
-            let status = await cancelWhenGracefulShutdown { await broker.waitUntilExit() }
+            if broker.isRunning || Task.isShuttingDownGracefully || Task.isCancelled { continue }
+            let status = await broker.waitUntilExit()
+            let wait = delay
+            logger.error("embedded mosquitto exited; restarting", metadata: ["status": "\(status)", "delay": "\(wait)"])
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            logger.error("embedded mosquitto exited; restarting", metadata: ["status": "\(status)", "delay": "\(delay)"])
-            try? await Task.sleep(for: delay)
             delay = min(delay * 2, Self.maximumRestartDelay)
             do {
                 current.broker = try await MosquittoBroker.start(directory: directory, port: port, executable: executable, logger: logger)

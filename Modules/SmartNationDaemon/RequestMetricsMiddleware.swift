@@ -24,8 +24,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(_ request: Request, context: Context, status: Int, since start: ContinuousClock.Instant, clock: ContinuousClock) {
-        metrics.recordRequest(
-            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status,
-            duration: clock.now - start)
+        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
+        metrics.recordRequest(route: route, method: request.method.rawValue, status: status, duration: clock.now - start)
     }
 }

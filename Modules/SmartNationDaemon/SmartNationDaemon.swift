@@ -6,6 +6,8 @@ import MQTT
 import NIOCore
 import ServiceLifecycle
 import SmartNationCore
+import Synchronization
+import UnixSignals
 
 /// The unified daemon: storage, the event bus and its durable log, the broker connection (an embedded
 /// Mosquitto unless `mqtt.url` names one), the bus-over-MQTT bridge and the HTTP API, run as one
@@ -15,7 +17,7 @@ import SmartNationCore
 /// retention, HTTP. Shutdown (SIGTERM, SIGINT, or cancelling ``run()``) goes in reverse: the HTTP server
 /// stops accepting and drains in-flight requests, the bus drains and closes, the bridge stops, the
 /// client disconnects cleanly, the embedded broker is stopped, and the databases close.
-public struct SmartNationDaemon: Sendable {
+public final class SmartNationDaemon: Sendable {
     /// Where the HTTP server listens once it is up.
     public struct ListeningAddress: Sendable, Hashable {
         /// The bound host.
@@ -31,6 +33,7 @@ public struct SmartNationDaemon: Sendable {
     private let logger: Logger
     private let handlesSignals: Bool
     private let onListening: @Sendable (ListeningAddress) async -> Void
+    private let runningGroup = Mutex<ServiceGroup?>(nil)
 
     /// Creates a daemon.
     ///
@@ -98,8 +101,15 @@ public struct SmartNationDaemon: Sendable {
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
                 logger: logger))
+        runningGroup.withLock { $0 = group }
+        defer { runningGroup.withLock { $0 = nil } }
         try await group.run()
         logger.info("smartnationd stopped")
+    }
+
+    /// Starts a graceful shutdown, as SIGTERM does; ``run()`` returns once it is complete.
+    public func shutdown() async {
+        await runningGroup.withLock { $0 }?.triggerGracefulShutdown()
     }
 
     private func clientConfiguration(brokerURL: MQTTBrokerURL, clientID: String) -> MQTTClientConfiguration {

@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import MQTT
 import SmartNationClient
 import SmartNationCore
@@ -8,6 +11,7 @@ import Testing
 
 /// A daemon running in this process on a random port, stopped by cancelling its task.
 struct RunningDaemon {
+    let daemon: SmartNationDaemon
     let task: Task<Void, any Error>
     let baseURL: String
 
@@ -24,11 +28,12 @@ struct RunningDaemon {
         let task = Task { try await daemon.run() }
         var iterator = addresses.makeAsyncIterator()
         guard let address = await iterator.next() else { throw CancellationError() }
-        return RunningDaemon(task: task, baseURL: address.url)
+        return RunningDaemon(daemon: daemon, task: task, baseURL: address.url)
     }
 
+    /// Shuts the daemon down gracefully, as SIGTERM does, and waits for it to finish.
     func stop() async throws {
-        task.cancel()
+        await daemon.shutdown()
         try await task.value
     }
 }
@@ -112,9 +117,9 @@ struct DaemonIntegrationTests {
         let missing = try await httpGet(daemon.baseURL + "/nowhere")
         #expect(missing.status == 404)
         #expect(missing.body.contains(#""code":"core.http.404""#))
-        var request = URLRequest(url: URL(string: daemon.baseURL + "/readyz")!)
-        request.httpMethod = "POST"
-        request.httpBody = Data(count: 2 << 20)
+        var request = HTTPClientRequest(url: daemon.baseURL + "/readyz")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(repeating: 0, count: 2 << 20))
         let tooLarge = try await send(request)
         #expect(tooLarge.status == 413)
         #expect(tooLarge.body.contains(#""code":"core.http.request_too_large""#))

@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Logging
 import MQTT
 import SmartNationCore
@@ -36,16 +39,15 @@ func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -
 }
 
 /// A plain HTTP GET on loopback, returning status and body.
-func httpGet(_ url: String, headers: [String: String] = [:]) async throws -> (status: Int, body: String) {
-    var request = URLRequest(url: URL(string: url)!)
-    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-    return try await send(request)
+func httpGet(_ url: String) async throws -> (status: Int, body: String) {
+    try await send(HTTPClientRequest(url: url))
 }
 
 /// Sends `request`, returning status and body.
-func send(_ request: URLRequest) async throws -> (status: Int, body: String) {
-    let (data, response) = try await URLSession.shared.data(for: request)
-    return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+func send(_ request: HTTPClientRequest) async throws -> (status: Int, body: String) {
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let body = try await response.body.collect(upTo: 16 << 20)
+    return (Int(response.status.code), String(buffer: body))
 }
 
 /// The directory SwiftPM put this build's executables in (`.build/debug` for `swift test`).

@@ -58,8 +58,8 @@ struct SmartNationDaemonCommand: AsyncParsableCommand {
         let logger = Logger(label: "smartnationd")
         let broker = configuration.mqtt.url ?? "embedded mosquitto"
         let daemon = SmartNationDaemon(configuration: configuration, logger: logger) { address in
-            print("smartnationd listening on \(address.url) (data: \(configuration.dataDirectory.path), broker: \(broker)); Ctrl-C stops it")
-            fflush(stdout)
+            let line = "smartnationd listening on \(address.url) (data: \(configuration.dataDirectory.path), broker: \(broker)); Ctrl-C stops it\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
         }
         do {
             try await daemon.run()
