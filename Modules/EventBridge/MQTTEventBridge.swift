@@ -22,6 +22,8 @@ public final class MQTTEventBridge: Sendable {
     public static let originAttribute = "sgorigin"
     /// The origin given to envelopes that arrive without one (published by a tool, not a bridge).
     public static let externalOrigin = "external"
+    /// The most local events sent to the broker in one batch.
+    public static let sendBatchCountMax = 256
 
     /// The bridge's settings.
     public struct Configuration: Sendable {
@@ -97,32 +99,41 @@ public final class MQTTEventBridge: Sendable {
         }
     }
 
+    /// Sends local events in the batches the subscription has waiting, so many are in flight at once
+    /// while their order is kept.
     private func forwardLocalEvents(_ subscription: EventSubscription) async {
-        for await event in subscription {
-            guard event.extensions[Self.originAttribute] == nil,
-                configuration.publishPatterns.contains(where: { $0.matches(event.type) })
-            else { continue }
-            await send(event)
+        while true {
+            let batch = await subscription.next(upTo: Self.sendBatchCountMax)
+            if batch.isEmpty { return }
+            let outgoing = batch.filter { event in
+                event.extensions[Self.originAttribute] == nil
+                    && configuration.publishPatterns.contains { $0.matches(event.type) }
+            }
+            await send(outgoing)
         }
     }
 
-    private func send(_ event: CloudEvent) async {
-        guard !event.type.contains(where: { $0 == "/" || $0 == "+" || $0 == "#" }) else {
-            counters.withLock { $0.rejectedCount += 1 }
-            logger.warning("event type cannot be an MQTT topic level", metadata: ["type": "\(event.type)"])
-            return
+    private func send(_ events: [CloudEvent]) async {
+        var messages: [MQTTMessage] = []
+        messages.reserveCapacity(events.count)
+        for event in events {
+            guard !event.type.contains(where: { $0 == "/" || $0 == "+" || $0 == "#" }) else {
+                counters.withLock { $0.rejectedCount += 1 }
+                logger.warning("event type cannot be an MQTT topic level", metadata: ["type": "\(event.type)"])
+                continue
+            }
+            var stamped = event
+            stamped.extensions[Self.originAttribute] = .string(configuration.nodeID)
+            messages.append(MQTTMessage(
+                topic: Self.topicPrefix + event.type, payload: CloudEventCoding.encode(stamped), qos: .atLeastOnce))
         }
-        var stamped = event
-        stamped.extensions[Self.originAttribute] = .string(configuration.nodeID)
-        let message = MQTTMessage(
-            topic: Self.topicPrefix + event.type, payload: CloudEventCoding.encode(stamped), qos: .atLeastOnce)
+        guard !messages.isEmpty else { return }
         do {
-            try await client.publish(message)
-            counters.withLock { $0.sentCount += 1 }
+            try await client.publish(contentsOf: messages)
+            counters.withLock { $0.sentCount += messages.count }
         } catch {
-            counters.withLock { $0.rejectedCount += 1 }
-            logger.warning(
-                "event not bridged to MQTT", metadata: ["type": "\(event.type)", "id": "\(event.id)", "error": "\(error)"])
+            counters.withLock { $0.rejectedCount += messages.count }
+            logger.warning("events not bridged to MQTT", metadata: ["count": "\(messages.count)", "error": "\(error)"])
         }
     }
 

@@ -60,6 +60,23 @@ public final class MQTTClient: Sendable {
         try await core.publish(message)
     }
 
+    /// The most messages one ``publish(contentsOf:)`` takes.
+    public static let publishBatchCountMax = 4096
+
+    /// Publishes messages in order without waiting for each acknowledgement before sending the next,
+    /// then returns once the broker acknowledged every QoS 1 message among them. This keeps many
+    /// messages in flight, where calling ``publish(_:)`` in a loop waits one round trip per message.
+    ///
+    /// Every message is checked before any is sent. Should sending fail part-way (the connection
+    /// drops), the messages before the failing one have been sent and libmosquitto resends any of
+    /// them still unacknowledged after reconnecting.
+    ///
+    /// - Precondition: `messages.count <= MQTTClient.publishBatchCountMax`.
+    /// - Throws: as ``publish(_:)``.
+    public func publish(contentsOf messages: [MQTTMessage]) async throws(MQTTError) {
+        try await core.publish(contentsOf: messages)
+    }
+
     /// Subscribes to a topic filter (wildcards `+` for one level, `#` for the rest) and returns once
     /// the broker acknowledged it (SUBACK). The subscription is renewed after every reconnection
     /// that lost the session. Messages arrive on `messages`.

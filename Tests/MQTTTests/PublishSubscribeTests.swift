@@ -39,6 +39,24 @@ struct PublishSubscribeTests {
         }
     }
 
+    @Test("a batch publish keeps many messages in flight, arrives in order, and checks every topic first")
+    func batchPublish() async throws {
+        try await withBroker { broker in
+            let subscriber = try await connectedClient(broker, id: "batch-subscriber")
+            let publisher = try await connectedClient(broker, id: "batch-publisher")
+            try await subscriber.subscribe("batch/#")
+            let batch = (0..<1000).map { MQTTMessage(topic: "batch/\($0 % 3)", text: "\($0)", qos: .atLeastOnce) }
+            try await publisher.publish(contentsOf: batch)
+            #expect(await receive(1000, from: subscriber, within: .seconds(10)).map(\.text) == (0..<1000).map(String.init))
+
+            let invalid = [MQTTMessage(topic: "batch/ok", text: "x"), MQTTMessage(topic: "batch/+", text: "y")]
+            await #expect(throws: MQTTError(.invalidTopic)) { try await publisher.publish(contentsOf: invalid) }
+            #expect(await receive(1, from: subscriber, within: .milliseconds(300)).isEmpty, "nothing of a refused batch is sent")
+            await subscriber.disconnect()
+            await publisher.disconnect()
+        }
+    }
+
     @Test("messages of one publisher and one QoS arrive in publication order")
     func orderIsPreservedPerQoS() async throws {
         try await withBroker { broker in

@@ -98,6 +98,21 @@ struct EventBusTests {
         #expect(received == Array(0..<total))
     }
 
+    @Test("a batch consumer takes what is waiting, up to its limit, in order")
+    func batches() async throws {
+        let bus = EventBus()
+        let subscription = try bus.subscribe(to: .all, name: "batches", bufferCapacity: 16)
+        for sequence in 0..<10 { try await bus.publish(makeEvent(sequence: sequence)) }
+        #expect(await subscription.next(upTo: 4).map { sequenceNumber($0)! } == [0, 1, 2, 3])
+        #expect(await subscription.next(upTo: 100).map { sequenceNumber($0)! } == Array(4..<10))
+        let waiting = Task { await subscription.next(upTo: 8) }
+        try await Task.sleep(for: .milliseconds(20))
+        try await bus.publish(makeEvent(sequence: 10))
+        #expect(await waiting.value.map { sequenceNumber($0)! } == [10])
+        bus.shutdown()
+        #expect(await subscription.next(upTo: 8).isEmpty)
+    }
+
     @Test("cancelling a subscription releases a publisher waiting on it")
     func cancelReleasesPublisher() async throws {
         let bus = EventBus()

@@ -161,6 +161,29 @@ final class ClientCore: Sendable {
         }
     }
 
+    func publish(contentsOf messages: [MQTTMessage]) async throws(MQTTError) {
+        precondition(messages.count <= MQTTClient.publishBatchCountMax, "a publish batch is bounded")
+        for message in messages {
+            try TopicValidation.validateTopic(message.topic)
+            try TopicValidation.validatePayloadSize(message.payload.count)
+        }
+        let connection = try state.withLock { state throws(MQTTError) in try state.requireConnection() }
+        var acknowledged: [Int32] = []
+        acknowledged.reserveCapacity(messages.count)
+        for message in messages {
+            let identifier = try handle.publish(message)
+            switch message.qos {
+            case .atMostOnce:
+                state.withLock { $0.acknowledgements.ignore(identifier, operation: .publish(.atMostOnce)) }
+            case .atLeastOnce:
+                acknowledged.append(identifier)
+            }
+        }
+        for identifier in acknowledged {
+            _ = try await acknowledgement(of: identifier, for: .publish(.atLeastOnce), on: connection).get()
+        }
+    }
+
     func subscribe(_ topicFilter: String, qos: MQTTQoS) async throws(MQTTError) {
         try TopicValidation.validateTopicFilter(topicFilter)
         let connection = try state.withLock { state throws(MQTTError) in try state.requireConnection() }

@@ -36,6 +36,12 @@ public final class EventSubscription: AsyncSequence, Sendable {
         await buffer.next()
     }
 
+    /// The events already waiting, up to `maximumCount`, or the next one to arrive when none is
+    /// waiting; empty when the subscription has ended. For consumers that work in batches.
+    public func next(upTo maximumCount: Int) async -> [CloudEvent] {
+        await buffer.nextBatch(maximumCount: maximumCount)
+    }
+
     /// Iterates the events.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let subscription: EventSubscription

@@ -98,6 +98,23 @@ final class SubscriptionBuffer: Sendable {
         }
     }
 
+    /// Up to `maximumCount` buffered events; waits for one when none is buffered. Empty once the
+    /// buffer is finished and drained, or cancelled.
+    func nextBatch(maximumCount: Int) async -> [CloudEvent] {
+        precondition(maximumCount > 0, "a batch holds at least one event")
+        let (batch, publishers) = state.withLock { state -> ([CloudEvent], [CheckedContinuation<Void, Never>]) in
+            let count = min(maximumCount, state.events.count)
+            guard count > 0 else { return ([], []) }
+            let batch = Array(state.events.prefix(count))
+            state.events.removeFirst(count)
+            state.deliveredCount += count
+            return (batch, releasablePublishers(&state))
+        }
+        publishers.forEach { $0.resume() }
+        if !batch.isEmpty { return batch }
+        return await next().map { [$0] } ?? []
+    }
+
     private func releasablePublishers(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
         guard !state.waitingPublishers.isEmpty, state.events.count <= capacity / 2 else { return [] }
         defer { state.waitingPublishers.removeAll() }
