@@ -13,6 +13,7 @@ debian_packages=(
     mosquitto
     mosquitto-clients
     tmux
+    procps
     python3-venv
 )
 

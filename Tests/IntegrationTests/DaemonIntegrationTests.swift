@@ -109,6 +109,21 @@ struct DaemonIntegrationTests {
         await probe.disconnect()
     }
 
+    @Test("the supervisor restarts an embedded broker that dies, and the daemon becomes ready again")
+    func embeddedBrokerRestarts() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let daemon = try await RunningDaemon.start(dataDirectory: directory.url)
+        #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 200 })
+        let configuration = directory.url.appendingPathComponent("mosquitto/mosquitto.conf").path
+        let killed = try runProcess(URL(fileURLWithPath: "/usr/bin/pkill"), ["-KILL", "-f", configuration])
+        #expect(killed.status == 0, "the embedded broker was running")
+        #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 503 })
+        #expect(try await eventually(timeout: .seconds(30)) { try await httpGet(daemon.baseURL + "/readyz").status == 200 })
+        try await daemon.stop()
+        #expect(try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 1, "no broker is left behind")
+    }
+
     @Test("errors are JSON with a stable code: unknown routes and oversized bodies")
     func errorBodies() async throws {
         let directory = try TemporaryDirectory()

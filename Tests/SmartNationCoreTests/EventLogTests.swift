@@ -47,6 +47,10 @@ struct EventLogTests {
         await #expect(throws: SmartNationError(.eventMalformed)) { try await log.append([makeEvent(sequence: 1), bad]) }
         let huge = CloudEvent(source: "/s", type: "t", data: .json(.string(String(repeating: "z", count: 300_000))))
         await #expect(throws: SmartNationError(.eventTooLarge)) { try await log.append([makeEvent(sequence: 1), huge]) }
+        let badExtension = CloudEvent(source: "/s", type: "t", extensions: ["Not-Valid": .string("x")])
+        await #expect(throws: SmartNationError(.eventMalformed)) { try await log.append([makeEvent(sequence: 1), badExtension]) }
+        let badSource = CloudEvent(source: "has space", type: "t")
+        await #expect(throws: SmartNationError(.eventMalformed)) { try await log.append(badSource) }
         let tooMany = (0...EventLog.maximumBatchCount).map { makeEvent(sequence: $0) }
         await #expect(throws: SmartNationError(.eventBatchTooLarge)) { try await log.append(tooMany) }
         #expect(try await log.size().eventCount == 0)

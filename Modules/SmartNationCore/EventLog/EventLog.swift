@@ -101,7 +101,7 @@ public final class EventLog: Sendable {
             )
         }
         guard !events.isEmpty else { return [] }
-        let encoded = try events.map { event throws(SmartNationError) in try Self.validatedEnvelope(of: event) }
+        let encoded = try await Self.encodeForStorage(events)
         let appendedAt = EventTimestamp.microseconds(of: now)
         let appended: [LoggedEvent]
         do {
@@ -114,9 +114,11 @@ public final class EventLog: Sendable {
                 var added: [LoggedEvent] = []
                 added.reserveCapacity(events.count)
                 for (event, envelope) in zip(events, encoded) {
-                    try statement.execute(arguments: [event.source, event.id, event.type, appendedAt, envelope])
-                    if db.changesCount == 1 {
-                        added.append(LoggedEvent(offset: db.lastInsertedRowID, event: event))
+                    if let offset = try RawInsert.execute(
+                        statement, in: db, source: event.source, id: event.id, type: event.type,
+                        appendedAt: appendedAt, envelope: envelope)
+                    {
+                        added.append(LoggedEvent(offset: offset, event: event))
                     }
                 }
                 return added
@@ -130,20 +132,21 @@ public final class EventLog: Sendable {
         return appended
     }
 
-    private static func validatedEnvelope(of event: CloudEvent) throws(SmartNationError) -> Data {
-        guard !event.id.isEmpty, !event.source.isEmpty, !event.type.isEmpty else {
-            throw SmartNationError(.eventMalformed, parameters: ["reason": "id, source and type are required"])
+    /// Encodes and checks every envelope of a batch; large batches are split over two tasks so both
+    /// cores work while the single writer waits.
+    private static func encodeForStorage(_ events: [CloudEvent]) async throws(SmartNationError) -> [[UInt8]] {
+        func encode(_ slice: ArraySlice<CloudEvent>) throws(SmartNationError) -> [[UInt8]] {
+            try slice.map { event throws(SmartNationError) in try CloudEventCoding.encodeForStorage(event) }
         }
-        let bytes = CloudEventCoding.encode(event)
-        guard bytes.count <= CloudEventCoding.maximumEncodedByteCount else {
-            throw SmartNationError(
-                .eventTooLarge,
-                parameters: ["size": String(bytes.count), "maximum": String(CloudEventCoding.maximumEncodedByteCount)],
-                httpStatus: 413
-            )
-        }
-        return Data(bytes)
+        guard events.count >= parallelEncodingThreshold else { return try encode(events[...]) }
+        let middle = events.count / 2
+        async let firstHalf = Result { () throws(SmartNationError) in try encode(events[..<middle]) }
+        let secondHalf = Result { () throws(SmartNationError) in try encode(events[middle...]) }
+        return try await firstHalf.get() + secondHalf.get()
     }
+
+    /// The batch size from which envelopes are encoded on two tasks.
+    static let parallelEncodingThreshold = 256
 
     /// Up to `limit` events after `offset`, oldest first, whose type matches `pattern`.
     public func read(

@@ -23,7 +23,11 @@ public enum CloudEventCoding {
         JSONWriter.writeString(event.id, into: &buffer)
         appendMember("source", event.source, into: &buffer)
         appendMember("type", event.type, into: &buffer)
-        if let time = event.time { appendMember("time", EventTimestamp.format(time), into: &buffer) }
+        if let time = event.time {
+            buffer.append(contentsOf: #","time":""#.utf8)
+            EventTimestamp.append(time, to: &buffer)
+            buffer.append(UInt8(ascii: "\""))
+        }
         if let subject = event.subject { appendMember("subject", subject, into: &buffer) }
         if let contentType = event.dataContentType { appendMember("datacontenttype", contentType, into: &buffer) }
         if let schema = event.dataSchema { appendMember("dataschema", schema, into: &buffer) }
@@ -44,6 +48,37 @@ public enum CloudEventCoding {
         }
         buffer.append(UInt8(ascii: "}"))
         return buffer
+    }
+
+    /// The envelope of an event about to be stored (event log, outbox): refuses an event without
+    /// `id`, `source` or `type`, or one whose envelope exceeds ``maximumEncodedByteCount``, so nothing
+    /// stored can fail to decode later.
+    public static func encodeForStorage(_ event: CloudEvent) throws(SmartNationError) -> [UInt8] {
+        guard !event.id.isEmpty, !event.source.isEmpty, !event.type.isEmpty else {
+            throw malformed("id, source and type are required")
+        }
+        guard isURIReference(event.source) else { throw malformed("source must be a URI-reference") }
+        for (name, value) in event.extensions {
+            guard isValidExtensionName(name), !reservedNames.contains(name) else {
+                throw malformed("extension attribute \(name) must be 1–20 lower-case letters or digits")
+            }
+            switch value {
+            case .string, .bool, .integer: continue
+            default: throw malformed("extension attribute \(name) must be a string, boolean or integer")
+            }
+        }
+        for optional in [event.subject, event.dataContentType, event.dataSchema] where optional?.isEmpty == true {
+            throw malformed("subject, datacontenttype and dataschema are absent or non-empty")
+        }
+        let bytes = encode(event)
+        guard bytes.count <= maximumEncodedByteCount else {
+            throw SmartNationError(
+                .eventTooLarge,
+                parameters: ["size": String(bytes.count), "maximum": String(maximumEncodedByteCount)],
+                httpStatus: 413
+            )
+        }
+        return bytes
     }
 
     private static func appendMember(_ name: StaticString, _ value: String, into buffer: inout [UInt8]) {
@@ -81,7 +116,7 @@ public enum CloudEventCoding {
         guard version == .string(CloudEvent.specVersion) else { throw malformed("specversion must be \"1.0\"") }
         let id = try requiredString("id", in: members)
         let source = try requiredString("source", in: members)
-        guard !source.contains(where: \.isWhitespace) else { throw malformed("source must be a URI-reference") }
+        guard isURIReference(source) else { throw malformed("source must be a URI-reference") }
         let type = try requiredString("type", in: members)
         var time: Date?
         if let text = try optionalString("time", in: members) {
@@ -126,6 +161,12 @@ public enum CloudEventCoding {
         case (_?, _?):
             throw malformed("data and data_base64 are mutually exclusive")
         }
+    }
+
+    /// Whether `text` can be a URI-reference: no white space or control characters (RFC 3986 allows
+    /// neither unescaped).
+    static func isURIReference(_ text: String) -> Bool {
+        !text.utf8.contains { $0 <= 0x20 || $0 == 0x7F }
     }
 
     /// Whether `name` is a valid CloudEvents extension attribute name.

@@ -18,16 +18,44 @@ public enum EventTimestamp {
 
     /// Formats as `2026-11-22T08:30:00.123456Z`.
     public static func format(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        append(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the `format(_:)` text of `date` to `bytes` without building a string: envelopes are
+    /// encoded on the bus's hot paths.
+    public static func append(_ date: Date, to bytes: inout [UInt8]) {
         let totalMicroseconds = microseconds(of: date)
         var seconds = time_t(totalMicroseconds.floorDivided(by: 1_000_000))
-        let fraction = totalMicroseconds - Int64(seconds) * 1_000_000
+        let fraction = Int(totalMicroseconds - Int64(seconds) * 1_000_000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(fraction)
-        )
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var remainder = value
+            for _ in 0..<count {
+                bytes.append(UInt8(ascii: "0") + UInt8(remainder / divisor % 10))
+                remainder %= divisor
+                divisor = max(1, divisor / 10)
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        bytes.append(UInt8(ascii: "."))
+        digits(fraction, 6)
+        bytes.append(UInt8(ascii: "Z"))
     }
 
     /// Parses an RFC 3339 date-time; `nil` when `text` is not one.

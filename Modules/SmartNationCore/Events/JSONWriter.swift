@@ -36,6 +36,11 @@ public enum JSONWriter {
         return buffer
     }
 
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
     /// Appends a finite number; integral values inside the exact range of a double print without a fraction.
     static func writeNumber(_ number: Double, into buffer: inout [UInt8]) {
         precondition(number.isFinite, "JSON has no representation for NaN or infinity")
@@ -45,6 +50,16 @@ public enum JSONWriter {
     /// Appends `string` as a quoted JSON string, escaping what RFC 8259 requires.
     public static func writeString(_ string: String, into buffer: inout [UInt8]) {
         buffer.append(UInt8(ascii: "\""))
+        var string = string
+        let appendedWhole = string.withUTF8 { bytes -> Bool in
+            guard !bytes.contains(where: needsEscape) else { return false }
+            buffer.append(contentsOf: bytes)
+            return true
+        }
+        if appendedWhole {
+            buffer.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

@@ -33,17 +33,7 @@ public enum Outbox {
     /// Stages `event` in the caller's open transaction. Throws, so the transaction rolls back, when the
     /// event is malformed or too large.
     public static func enqueue(_ event: CloudEvent, in db: Database) throws {
-        guard !event.id.isEmpty, !event.source.isEmpty, !event.type.isEmpty else {
-            throw SmartNationError(.eventMalformed, parameters: ["reason": "id, source and type are required"])
-        }
-        let envelope = CloudEventCoding.encode(event)
-        guard envelope.count <= CloudEventCoding.maximumEncodedByteCount else {
-            throw SmartNationError(
-                .eventTooLarge,
-                parameters: ["size": String(envelope.count), "maximum": String(CloudEventCoding.maximumEncodedByteCount)],
-                httpStatus: 413
-            )
-        }
+        let envelope = try CloudEventCoding.encodeForStorage(event)
         precondition(db.isInsideTransaction, "an outbox event is written inside the state change's transaction")
         try db.execute(sql: "INSERT INTO \(tableName) (envelope) VALUES (?)", arguments: [Data(envelope)])
     }
