@@ -1,5 +1,6 @@
 import Foundation
 import MQTT
+import SmartNationCore
 import Testing
 
 /// End-to-end tests of the built executables, as an operator runs them.
@@ -62,6 +63,39 @@ struct CommandLineTests {
         #expect(typo.status == 78)
         #expect(typo.standardError.contains("core.config.unknown_key"))
         #expect(typo.standardError.contains("bus.bufer_capacity"))
+    }
+
+    @Test("smartnationd prints where it listens, logs JSON when asked, and on SIGINT stops itself and its broker")
+    func daemonSignalShutdown() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let process = Process()
+        process.executableURL = builtProductURL("smartnationd")
+        process.arguments = ["--data-dir", directory.url.path, "--http", "127.0.0.1:0", "--log-format", "json"]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let firstLine = try #require(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            .split(separator: "\n").first)
+        #expect(firstLine.hasPrefix("smartnationd listening on http://127.0.0.1:"))
+        let url = String(firstLine.split(separator: " ")[3])
+        #expect(try await eventually { try await httpGet(url + "/readyz").status == 200 })
+        let configuration = directory.url.appendingPathComponent("mosquitto/mosquitto.conf").path
+        #expect(try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 0)
+
+        process.interrupt()
+        let logged = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 1, "the broker stopped too")
+        let lines = logged.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            #expect(throws: Never.self, "every log line is JSON: \(line)") { try JSONParser().parse(Array(line.utf8)) }
+        }
+        #expect(logged.contains("smartnationd stopped"))
     }
 
     @Test("smartnationd --help lists the configuration keys")
