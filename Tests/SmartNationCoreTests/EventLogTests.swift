@@ -11,7 +11,7 @@ struct EventLogTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let log = try EventLog(dataDirectory: directory.url)
-        let single = try #require(try await log.append(makeEvent(sequence: 0)))
+        let single = try await log.append(makeEvent(sequence: 0))
         #expect(single.offset == 1)
         let batch = try await log.append((1..<1001).map { makeEvent($0 % 2 == 0 ? "a.even.x.y" : "a.odd.x.y", sequence: $0) })
         #expect(batch.map(\.offset) == Array(2...1001))
@@ -23,18 +23,21 @@ struct EventLogTests {
         #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("events.sqlite-wal").path))
     }
 
-    @Test("an event already in the log (same source and id) is not appended twice")
-    func dedupe() async throws {
+    @Test("relayed outbox rows at or below the outbox's mark are skipped; other outboxes keep their own marks")
+    func outboxMarks() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let log = try EventLog(dataDirectory: directory.url)
-        let event = makeEvent(sequence: 1)
-        #expect(try await log.append(event) != nil)
-        #expect(try await log.append(event) == nil)
-        var sameIDOtherSource = event
-        sameIDOtherSource.source = "/elsewhere"
-        #expect(try await log.append([event, sameIDOtherSource]).map(\.event) == [sameIDOtherSource])
-        #expect(try await log.size().eventCount == 2)
+        let rows = (1...4).map { (sequence: Int64($0), event: makeEvent(sequence: $0)) }
+        #expect(try await log.append(relayed: Array(rows.prefix(2)), from: "payments").map(\.offset) == [1, 2])
+        #expect(try await log.relayedSequence(of: "payments") == 2)
+        let again = try await log.append(relayed: rows, from: "payments")
+        #expect(again.map { sequenceNumber($0.event)! } == [3, 4], "rows 1 and 2 were already taken")
+        #expect(again.map(\.offset) == [3, 4])
+        #expect(try await log.append(relayed: rows, from: "payments").isEmpty)
+        #expect(try await log.append(relayed: Array(rows.prefix(1)), from: "identity").count == 1)
+        #expect(try await log.relayedSequence(of: "identity") == 1)
+        #expect(try await log.size().eventCount == 5)
     }
 
     @Test("a batch with one bad event, or too many events, appends nothing")
@@ -80,7 +83,7 @@ struct EventLogTests {
         var replayed: [Int] = []
         for _ in 0..<6 { replayed.append(sequenceNumber(try #require(try await iterator.next()).event)!) }
         #expect(replayed == Array(4..<10))
-        let appended = try #require(try await reopened.append(makeEvent(sequence: 10)))
+        let appended = try await reopened.append(makeEvent(sequence: 10))
         #expect(appended.offset == 11)
         #expect(try await iterator.next()?.offset == 11, "a live subscriber follows new appends")
     }
@@ -124,7 +127,22 @@ struct EventLogTests {
         let size = try await log.size()
         #expect(size.byteCount <= 10_000)
         #expect(size.eventCount == 100 - report.removedBySize)
-        let next = try #require(try await log.append(makeEvent(sequence: 100)))
+        try await log.applyRetention()
+        let next = try await log.append(makeEvent(sequence: 100))
         #expect(next.offset == 101)
+    }
+
+    @Test("offsets are never reused, even after retention empties the log and it is reopened")
+    func offsetsNeverReused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let log = try EventLog(dataDirectory: directory.url, retention: .init(maximumAge: nil, maximumByteCount: 1))
+            try await log.append((0..<5).map { makeEvent(sequence: $0) })
+            try await log.applyRetention()
+            #expect(try await log.size().eventCount == 0)
+        }
+        let reopened = try EventLog(dataDirectory: directory.url)
+        #expect(try await reopened.append(makeEvent(sequence: 5)).offset == 6)
     }
 }

@@ -57,7 +57,7 @@ struct OutboxTests {
         let log = try EventLog(dataDirectory: directory.url)
         let bus = EventBus()
         let live = try bus.subscribe(to: .all, name: "live", bufferCapacity: 2000)
-        let relay = OutboxRelay(database: pool, log: log, bus: bus, batchSize: 100, logger: Logger(label: "test"))
+        let relay = OutboxRelay(database: pool, outboxName: "payments", log: log, bus: bus, batchSize: 100, logger: Logger(label: "test"))
         try await pool.write { db in
             for sequence in 0..<250 { try Outbox.enqueue(makeEvent(sequence: sequence), in: db) }
         }
@@ -82,12 +82,13 @@ struct OutboxTests {
         }
         do {
             let logBeforeCrash = try EventLog(dataDirectory: directory.url)
-            try await logBeforeCrash.append(Array(events.prefix(3)))
+            let firstRows = zip(Int64(1)...3, events.prefix(3)).map { (sequence: $0, event: $1) }
+            try await logBeforeCrash.append(relayed: firstRows, from: "payments")
         }
         let log = try EventLog(dataDirectory: directory.url)
         let bus = EventBus()
         let live = try bus.subscribe(to: .all, name: "live")
-        let relay = OutboxRelay(database: pool, log: log, bus: bus, logger: Logger(label: "test"))
+        let relay = OutboxRelay(database: pool, outboxName: "payments", log: log, bus: bus, logger: Logger(label: "test"))
         #expect(try await relay.relayPending() == 5)
         #expect(try await log.read(after: 0).map { sequenceNumber($0.event)! } == [0, 1, 2, 3, 4])
         bus.shutdown()
@@ -106,7 +107,7 @@ struct OutboxTests {
         }
         let pool = try openPlatform(in: directory.url)
         let log = try EventLog(dataDirectory: directory.url)
-        let relay = OutboxRelay(database: pool, log: log, bus: EventBus(), logger: Logger(label: "test"))
+        let relay = OutboxRelay(database: pool, outboxName: "payments", log: log, bus: EventBus(), logger: Logger(label: "test"))
         #expect(try await relay.relayPending() == 1)
         #expect(try await log.read(after: 0).map { sequenceNumber($0.event)! } == [7])
     }

@@ -5,8 +5,11 @@ import Synchronization
 /// The durable event log: an append-only sequence of CloudEvents in its own SQLite file
 /// (`events.sqlite`, WAL), with an offset per event and a committed offset per named subscriber.
 ///
-/// - Exactly once: `source` + `id` is unique in the log; appending an event already there is a no-op,
-///   and ``append(_:)`` returns only the events it really added. The ``OutboxRelay`` relies on this.
+/// - Exactly once from an outbox: ``append(relayed:from:now:)`` records, in the same transaction as the
+///   events, how far it has taken each outbox; rows at or below that mark are skipped, so a relay
+///   that crashed after appending never appends them twice. The ``OutboxRelay`` relies on this.
+///   Plain ``append(_:now:)`` does not look for duplicates: the log keeps what it is given, and
+///   consumers that need it deduplicate on `source` + `id`, as CloudEvents asks.
 /// - Replay: a ``DurableSubscription`` starts after its subscriber's committed offset, so after a
 ///   restart it receives every event it had not committed.
 /// - Retention: ``applyRetention(now:)`` removes the oldest events by age and by total size.
@@ -44,7 +47,7 @@ public final class EventLog: Sendable {
         let last: Int64
         do {
             last = try pool.read { db in
-                try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'event'") ?? 0
+                try Self.lastOffset(in: db)
             }
         } catch {
             throw Self.storageError(error)
@@ -58,14 +61,22 @@ public final class EventLog: Sendable {
             try db.execute(
                 sql: """
                     CREATE TABLE event (
-                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        sequence INTEGER PRIMARY KEY,
                         source TEXT NOT NULL,
                         id TEXT NOT NULL,
                         type TEXT NOT NULL,
                         appended_at INTEGER NOT NULL,
-                        envelope BLOB NOT NULL,
-                        UNIQUE (source, id)
+                        envelope BLOB NOT NULL
                     );
+                    CREATE TABLE log_state (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        last_offset INTEGER NOT NULL
+                    );
+                    INSERT INTO log_state (singleton, last_offset) VALUES (1, 0);
+                    CREATE TABLE outbox_progress (
+                        outbox TEXT PRIMARY KEY,
+                        last_sequence INTEGER NOT NULL
+                    ) WITHOUT ROWID;
                     CREATE TABLE subscriber_offset (
                         subscriber TEXT PRIMARY KEY,
                         sequence INTEGER NOT NULL,
@@ -81,18 +92,70 @@ public final class EventLog: Sendable {
         notifier.withLock { $0.lastOffset }
     }
 
-    /// Appends one event; returns it with its offset, or `nil` when the log already held it.
+    /// Appends one event; returns it with its offset.
     @discardableResult
-    public func append(_ event: CloudEvent) async throws(SmartNationError) -> LoggedEvent? {
-        try await append([event]).first
+    public func append(_ event: CloudEvent) async throws(SmartNationError) -> LoggedEvent {
+        let appended = try await append([event])
+        assert(appended.count == 1)
+        return appended[0]
     }
 
-    /// Appends events in one transaction, in order, skipping any already in the log (same `source` and `id`).
+    /// Appends events in one transaction, in order; returns them with their offsets.
     ///
-    /// Returns the events actually added, with their offsets. All or nothing: when one event is
-    /// invalid or too large, nothing is appended.
+    /// All or nothing: when one event is invalid or too large, nothing is appended.
     @discardableResult
     public func append(_ events: [CloudEvent], now: Date = Date()) async throws(SmartNationError) -> [LoggedEvent] {
+        try await append(events, outboxSequences: nil, now: now)
+    }
+
+    /// Appends events taken from a platform's outbox, skipping those at or below the outbox's mark,
+    /// and moves the mark to the last row given, in the same transaction.
+    ///
+    /// - Parameters:
+    ///   - rows: the outbox rows' sequence numbers, increasing, with their events.
+    ///   - outbox: the outbox's name, unique among the platforms (its database name).
+    /// - Returns: the events actually added, with their offsets.
+    @discardableResult
+    public func append(
+        relayed rows: [(sequence: Int64, event: CloudEvent)],
+        from outbox: String,
+        now: Date = Date()
+    ) async throws(SmartNationError) -> [LoggedEvent] {
+        precondition(zip(rows, rows.dropFirst()).allSatisfy { $0.sequence < $1.sequence }, "outbox rows come in order")
+        try Self.validateSubscriberName(outbox)
+        return try await append(rows.map(\.event), outboxSequences: (outbox, rows.map(\.sequence)), now: now)
+    }
+
+    /// How far the log has taken `outbox` (0 when never).
+    public func relayedSequence(of outbox: String) async throws(SmartNationError) -> Int64 {
+        do {
+            return try await pool.read { db in try Self.relayedSequence(of: outbox, in: db) }
+        } catch {
+            throw Self.storageError(error)
+        }
+    }
+
+    /// The newest offset ever used: the newest row's, or the floor retention recorded before it
+    /// removed the newest rows. Appends need no write besides their rows.
+    private static func lastOffset(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db, sql: "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM event), 0), last_offset) FROM log_state") ?? 0
+    }
+
+    /// Records the newest offset before rows are removed, so that offsets are never reused.
+    private static func recordOffsetFloor(in db: Database) throws {
+        try db.execute(sql: "UPDATE log_state SET last_offset = ?", arguments: [try lastOffset(in: db)])
+    }
+
+    private static func relayedSequence(of outbox: String, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT last_sequence FROM outbox_progress WHERE outbox = ?", arguments: [outbox]) ?? 0
+    }
+
+    private func append(
+        _ events: [CloudEvent],
+        outboxSequences: (outbox: String, sequences: [Int64])?,
+        now: Date
+    ) async throws(SmartNationError) -> [LoggedEvent] {
         guard events.count <= Self.maximumBatchCount else {
             throw SmartNationError(
                 .eventBatchTooLarge,
@@ -106,20 +169,30 @@ public final class EventLog: Sendable {
         let appended: [LoggedEvent]
         do {
             appended = try await pool.write { db in
+                var mark: Int64 = 0
+                if let outboxSequences {
+                    mark = try Self.relayedSequence(of: outboxSequences.outbox, in: db)
+                }
+                var offset = try Self.lastOffset(in: db)
                 let statement = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO event (source, id, type, appended_at, envelope) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (source, id) DO NOTHING
-                        """)
+                    sql: "INSERT INTO event (sequence, source, id, type, appended_at, envelope) VALUES (?, ?, ?, ?, ?, ?)")
                 var added: [LoggedEvent] = []
                 added.reserveCapacity(events.count)
-                for (event, envelope) in zip(events, encoded) {
-                    if let offset = try RawInsert.execute(
-                        statement, in: db, source: event.source, id: event.id, type: event.type,
-                        appendedAt: appendedAt, envelope: envelope)
-                    {
-                        added.append(LoggedEvent(offset: offset, event: event))
-                    }
+                for index in events.indices where outboxSequences.map({ $0.sequences[index] > mark }) ?? true {
+                    offset += 1
+                    let event = events[index]
+                    try RawInsert.execute(
+                        statement, in: db, sequence: offset, source: event.source, id: event.id, type: event.type,
+                        appendedAt: appendedAt, envelope: encoded[index])
+                    added.append(LoggedEvent(offset: offset, event: event))
+                }
+                if let outboxSequences, let last = outboxSequences.sequences.last, last > mark {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO outbox_progress (outbox, last_sequence) VALUES (?, ?)
+                            ON CONFLICT (outbox) DO UPDATE SET last_sequence = excluded.last_sequence
+                            """,
+                        arguments: [outboxSequences.outbox, last])
                 }
                 return added
             }
@@ -253,6 +326,7 @@ public final class EventLog: Sendable {
         do {
             return try await pool.write { db in
                 var report = EventLogRetentionReport(removedByAge: 0, removedBySize: 0)
+                try Self.recordOffsetFloor(in: db)
                 if let maximumAge = retention.maximumAge {
                     let ageMicroseconds = maximumAge.components.seconds * 1_000_000
                         + maximumAge.components.attoseconds / 1_000_000_000_000

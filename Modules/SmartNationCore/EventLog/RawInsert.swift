@@ -10,30 +10,30 @@ enum RawInsert {
     /// SQLite copies bound bytes before `bind` returns (`SQLITE_TRANSIENT`).
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// Runs the insert once; returns the new row's id, or `nil` when `ON CONFLICT DO NOTHING` skipped it.
+    /// Runs the insert once.
     static func execute(
         _ statement: Statement,
         in db: Database,
+        sequence: Int64,
         source: String,
         id: String,
         type: String,
         appendedAt: Int64,
         envelope: [UInt8]
-    ) throws -> Int64? {
+    ) throws {
         let handle = statement.sqliteStatement
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        try check(bindText(source, at: 1, in: handle), db)
-        try check(bindText(id, at: 2, in: handle), db)
-        try check(bindText(type, at: 3, in: handle), db)
-        try check(sqlite3_bind_int64(handle, 4, appendedAt), db)
-        try check(envelope.withUnsafeBytes { sqlite3_bind_blob(handle, 5, $0.baseAddress, Int32($0.count), transient) }, db)
+        try check(sqlite3_bind_int64(handle, 1, sequence), db)
+        try check(bindText(source, at: 2, in: handle), db)
+        try check(bindText(id, at: 3, in: handle), db)
+        try check(bindText(type, at: 4, in: handle), db)
+        try check(sqlite3_bind_int64(handle, 5, appendedAt), db)
+        try check(envelope.withUnsafeBytes { sqlite3_bind_blob(handle, 6, $0.baseAddress, Int32($0.count), transient) }, db)
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else { throw error(code, db) }
-        guard sqlite3_changes(db.sqliteConnection) == 1 else { return nil }
-        return sqlite3_last_insert_rowid(db.sqliteConnection)
     }
 
     private static func bindText(_ text: String, at index: Int32, in handle: OpaquePointer) -> Int32 {

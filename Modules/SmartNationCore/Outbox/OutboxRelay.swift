@@ -6,13 +6,15 @@ import Synchronization
 /// Moves events from a platform's outbox to the durable ``EventLog`` and then the ``EventBus``,
 /// each event exactly once.
 ///
-/// One batch is: read the oldest outbox rows; append them to the log (which skips any event it already
-/// holds, by `source` + `id`); publish on the bus only the events the log really added; delete the rows.
-/// The crash cases:
+/// One batch is: read the oldest outbox rows; append them to the log, which in the same transaction
+/// records the highest outbox sequence it has taken and skips rows at or below it; publish on the bus
+/// only the events the log really added; delete the rows. The crash cases:
 /// - before the append: the rows are still in the outbox and the next pass appends them;
-/// - after the append, before the delete: the next pass finds the log already holds them, so they are
-///   neither appended nor published again, and the rows are deleted;
+/// - after the append, before the delete: the next pass finds the rows below the log's mark for this
+///   outbox, so they are neither appended nor published again, and the rows are deleted;
 /// - after the delete: nothing is left to do.
+///
+/// Outbox sequences only grow (`AUTOINCREMENT`), so the mark never hides a new row.
 ///
 /// In every case each event is in the log once, and durable subscribers (who read the log) see it
 /// once. Live bus subscribers are in-memory: those of a process that crashed are gone with it.
@@ -20,6 +22,8 @@ import Synchronization
 public final class OutboxRelay: Sendable {
     /// The most outbox rows moved in one batch.
     public let batchSize: Int
+    /// The outbox's name in the log's marks: the platform's database name.
+    public let outboxName: String
     private let database: DatabasePool
     private let log: EventLog
     private let bus: EventBus
@@ -28,8 +32,13 @@ public final class OutboxRelay: Sendable {
     private let wakeUpContinuation: AsyncStream<Void>.Continuation
 
     /// Creates a relay for one platform database.
-    public init(database: DatabasePool, log: EventLog, bus: EventBus, batchSize: Int = 500, logger: Logger) {
+    ///
+    /// - Parameter outboxName: names this outbox in the log; use the platform's database name
+    ///   (`payments`). Two relays must never share a name.
+    public init(database: DatabasePool, outboxName: String, log: EventLog, bus: EventBus, batchSize: Int = 500, logger: Logger) {
         precondition(batchSize > 0 && batchSize <= EventLog.maximumBatchCount)
+        precondition(!outboxName.isEmpty, "an outbox has a name")
+        self.outboxName = outboxName
         self.database = database
         self.log = log
         self.bus = bus
@@ -68,8 +77,10 @@ public final class OutboxRelay: Sendable {
             throw EventLog.storageError(error)
         }
         guard let lastSequence = rows.last?.sequence else { return 0 }
-        let events = try rows.map { row throws(SmartNationError) in try CloudEventCoding.decode(row.envelope) }
-        let appended = try await log.append(events)
+        let relayed = try rows.map { row throws(SmartNationError) in
+            (sequence: row.sequence, event: try CloudEventCoding.decode(row.envelope))
+        }
+        let appended = try await log.append(relayed: relayed, from: outboxName)
         try await bus.publish(appended.map(\.event))
         do {
             try await database.write { db in
@@ -78,10 +89,10 @@ public final class OutboxRelay: Sendable {
         } catch {
             throw EventLog.storageError(error)
         }
-        if appended.count < events.count {
+        if appended.count < relayed.count {
             logger.info(
                 "outbox events already in the log were not published again",
-                metadata: ["skipped": "\(events.count - appended.count)"])
+                metadata: ["outbox": "\(outboxName)", "skipped": "\(relayed.count - appended.count)"])
         }
         return rows.count
     }
