@@ -62,8 +62,6 @@ public final class EventLog: Sendable {
                 sql: """
                     CREATE TABLE event (
                         sequence INTEGER PRIMARY KEY,
-                        source TEXT NOT NULL,
-                        id TEXT NOT NULL,
                         type TEXT NOT NULL,
                         appended_at INTEGER NOT NULL,
                         envelope BLOB NOT NULL
@@ -175,14 +173,14 @@ public final class EventLog: Sendable {
                 }
                 var offset = try Self.lastOffset(in: db)
                 let statement = try db.cachedStatement(
-                    sql: "INSERT INTO event (sequence, source, id, type, appended_at, envelope) VALUES (?, ?, ?, ?, ?, ?)")
+                    sql: "INSERT INTO event (sequence, type, appended_at, envelope) VALUES (?, ?, ?, ?)")
                 var added: [LoggedEvent] = []
                 added.reserveCapacity(events.count)
                 for index in events.indices where outboxSequences.map({ $0.sequences[index] > mark }) ?? true {
                     offset += 1
                     let event = events[index]
                     try RawInsert.execute(
-                        statement, in: db, sequence: offset, source: event.source, id: event.id, type: event.type,
+                        statement, in: db, sequence: offset, type: event.type,
                         appendedAt: appendedAt, envelope: encoded[index])
                     added.append(LoggedEvent(offset: offset, event: event))
                 }

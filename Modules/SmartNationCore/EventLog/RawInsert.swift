@@ -3,7 +3,7 @@ import GRDBSQLite
 
 /// Executes the event log's prepared insert through SQLite's C API.
 ///
-/// Appending is the log's hot path: binding five values through GRDB's `StatementArguments` (an array
+/// Appending is the log's hot path: binding the values through GRDB's `StatementArguments` (an array
 /// of existentials per row) cost as much as SQLite's own work, so the binding is done here directly.
 /// The statement is still prepared, cached and finalised by GRDB, inside GRDB's transaction.
 enum RawInsert {
@@ -15,8 +15,6 @@ enum RawInsert {
         _ statement: Statement,
         in db: Database,
         sequence: Int64,
-        source: String,
-        id: String,
         type: String,
         appendedAt: Int64,
         envelope: [UInt8]
@@ -27,17 +25,15 @@ enum RawInsert {
             sqlite3_clear_bindings(handle)
         }
         try check(sqlite3_bind_int64(handle, 1, sequence), db)
-        try check(bindText(source, at: 2, in: handle), db)
-        try check(bindText(id, at: 3, in: handle), db)
-        try check(bindText(type, at: 4, in: handle), db)
-        try check(sqlite3_bind_int64(handle, 5, appendedAt), db)
-        try check(envelope.withUnsafeBytes { sqlite3_bind_blob(handle, 6, $0.baseAddress, Int32($0.count), transient) }, db)
+        try check(bindText(type, at: 2, in: handle), db)
+        try check(sqlite3_bind_int64(handle, 3, appendedAt), db)
+        try check(envelope.withUnsafeBytes { sqlite3_bind_blob(handle, 4, $0.baseAddress, Int32($0.count), transient) }, db)
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else { throw error(code, db) }
     }
 
     private static func bindText(_ text: String, at index: Int32, in handle: OpaquePointer) -> Int32 {
-        precondition(!text.isEmpty, "source, id and type are checked non-empty before binding")
+        precondition(!text.isEmpty, "the type is checked non-empty before binding")
         var text = text
         return text.withUTF8 { bytes in
             sqlite3_bind_text(

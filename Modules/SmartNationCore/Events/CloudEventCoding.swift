@@ -18,7 +18,7 @@ public enum CloudEventCoding {
     /// The JSON structured-mode bytes of `event`. Members are written in a fixed order.
     public static func encode(_ event: CloudEvent) -> [UInt8] {
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(256)
+        buffer.reserveCapacity(512)
         buffer.append(contentsOf: #"{"specversion":"1.0","id":"#.utf8)
         JSONWriter.writeString(event.id, into: &buffer)
         appendMember("source", event.source, into: &buffer)

@@ -41,10 +41,10 @@ public enum JSONWriter {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
-    /// Appends a finite number; integral values inside the exact range of a double print without a fraction.
+    /// Appends a finite number in Swift's shortest form that reads back to the same double (`29.5`, `1e-05`).
     static func writeNumber(_ number: Double, into buffer: inout [UInt8]) {
         precondition(number.isFinite, "JSON has no representation for NaN or infinity")
-        buffer.append(contentsOf: "\(number)".utf8)
+        buffer.append(contentsOf: number.description.utf8)
     }
 
     /// Appends `string` as a quoted JSON string, escaping what RFC 8259 requires.
