@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "EventBridge", targets: ["EventBridge"]),
         .library(name: "SmartNationDaemon", targets: ["SmartNationDaemon"]),
         .library(name: "SmartNationClient", targets: ["SmartNationClient"]),
+        .library(name: "Identity", targets: ["Identity"]),
         .executable(name: "smartnationd", targets: ["smartnationd"]),
         .executable(name: "snadmin", targets: ["snadmin"]),
     ],
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(
@@ -74,6 +76,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Modules/EventBridge",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Identity",
+            dependencies: [
+                "SmartNationCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Modules/Identity",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -139,6 +154,11 @@ let package = Package(
         .testTarget(
             name: "SmartNationCoreTests",
             dependencies: ["SmartNationCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IdentityTests",
+            dependencies: ["Identity", "SmartNationCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

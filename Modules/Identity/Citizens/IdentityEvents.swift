@@ -1,0 +1,22 @@
+import SmartNationCore
+
+/// The source of every identity event.
+public let identityEventSource = "/smartnation/identity"
+
+/// A citizen's account was opened. Carries only the opaque subject: personal data stays in the platform.
+public struct CitizenRegistered: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.citizen.registered"
+    /// The citizen's subject identifier.
+    public var subject: String
+    /// The citizen's preferred language, so that other platforms can address them in it.
+    public var preferredLanguage: PreferredLanguage
+}
+
+/// A citizen's account was closed. Payments freezes the citizen's proxies on this event.
+public struct CitizenClosed: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.citizen.closed"
+    /// The citizen's subject identifier.
+    public var subject: String
+    /// Why it was closed, in an operator's words.
+    public var reason: String
+}

@@ -1,0 +1,42 @@
+import SmartNationCore
+
+/// The identity platform's error codes, in the shape every platform uses (``SmartNationError``).
+///
+/// Expected outcomes of a login (wrong password, replayed code) are values of their own, not these
+/// errors; these are for input the platform refuses.
+extension SmartNationError.Code {
+    /// An NRIC or FIN is not a letter, seven digits and a letter.
+    public static let identityNRICMalformed = Self("identity.nric.malformed")
+    /// An NRIC or FIN's check letter does not match its digits.
+    public static let identityNRICChecksum = Self("identity.nric.checksum")
+    /// A UEN matches none of the three published formats.
+    public static let identityUENMalformed = Self("identity.uen.malformed")
+    /// A mobile number is not +65 followed by 8 digits beginning with 8 or 9.
+    public static let identityMobileMalformed = Self("identity.mobile.malformed")
+    /// An email address is not of the form local@domain.
+    public static let identityEmailMalformed = Self("identity.email.malformed")
+    /// A citizen's name is empty or too long.
+    public static let identityNameInvalid = Self("identity.name.invalid")
+    /// A date of birth is in the future or unreasonably far in the past.
+    public static let identityBirthDateInvalid = Self("identity.birth_date.invalid")
+    /// A citizen with this NRIC or FIN is already registered.
+    public static let identityCitizenExists = Self("identity.citizen.exists")
+    /// No citizen is registered under this identifier.
+    public static let identityCitizenNotFound = Self("identity.citizen.not_found")
+    /// The citizen's account is closed.
+    public static let identityCitizenClosed = Self("identity.citizen.closed")
+    /// A password breaks the password policy.
+    public static let identityPasswordRejected = Self("identity.password.rejected")
+    /// A TOTP secret or code is malformed.
+    public static let identityTOTPMalformed = Self("identity.totp.malformed")
+}
+
+extension SmartNationError.Code {
+    /// A registered address is incomplete or its postal code is not 6 digits.
+    public static let identityAddressInvalid = Self("identity.address.invalid")
+}
+
+extension SmartNationError.Code {
+    /// A nationality is empty or too long.
+    public static let identityNationalityInvalid = Self("identity.nationality.invalid")
+}

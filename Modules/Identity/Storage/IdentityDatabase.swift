@@ -1,0 +1,32 @@
+import Foundation
+import GRDB
+import SmartNationCore
+
+/// The identity platform's own database, `identity.sqlite` in the data directory, with its migrations
+/// and its outbox. Its outbox is relayed under the name ``outboxName``.
+public enum IdentityDatabase {
+    /// The database's name in the data directory and the outbox's name in the event log.
+    public static let outboxName = "identity"
+
+    /// Opens (creating and migrating when needed) the identity database.
+    public static func open(in dataDirectory: URL) throws(SmartNationError) -> DatabasePool {
+        try PlatformDatabase.open(named: outboxName, in: dataDirectory, migrator: migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("identity v1: citizens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE citizen (
+                        subject TEXT PRIMARY KEY,
+                        nric TEXT NOT NULL UNIQUE,
+                        status TEXT NOT NULL,
+                        record BLOB NOT NULL
+                    ) WITHOUT ROWID
+                    """)
+        }
+        Outbox.registerMigration(in: &migrator)
+        return migrator
+    }
+}

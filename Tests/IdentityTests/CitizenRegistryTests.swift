@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import Logging
+import SmartNationCore
+import Testing
+
+@testable import Identity
+
+private struct IdentityFixture {
+    let directory: URL
+    let database: DatabasePool
+    let registry: CitizenRegistry
+
+    init(now: Date = Date(timeIntervalSince1970: 1_795_000_000)) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)")
+        database = try IdentityDatabase.open(in: directory)
+        registry = CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: { now })
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func pendingEvents() async throws -> Int {
+        try await database.read { try Outbox.pendingCount(in: $0) }
+    }
+}
+
+private func registration(nric: String = "S1234567D", dateOfBirth: String = "1985-06-15") throws -> CitizenRegistration {
+    CitizenRegistration(
+        nric: nric, name: "Tan Ah Kow", dateOfBirth: dateOfBirth, sex: .male, nationality: "SINGAPORE CITIZEN",
+        address: try RegisteredAddress(block: "10", street: "Anson Road", unit: "#12-34", postalCode: "079903"),
+        mobile: "9123 4567", email: "ahkow@example.sg", preferredLanguage: .chinese)
+}
+
+@Suite("Citizen registry on a real SQLite file")
+struct CitizenRegistryTests {
+    @Test("registration stores the citizen under an opaque subject and announces it without the NRIC")
+    func register() async throws {
+        let fixture = try IdentityFixture()
+        defer { fixture.remove() }
+        let citizen = try await fixture.registry.register(try registration())
+        #expect(EventID.isUUID(citizen.subject))
+        #expect(!citizen.subject.contains("1234567"))
+        #expect(citizen.mobile?.value == "+6591234567")
+        #expect(try await fixture.registry.citizen(nric: "s1234567d") == citizen)
+        #expect(try await fixture.registry.citizen(subject: citizen.subject) == citizen)
+
+        let log = try EventLog(dataDirectory: fixture.directory)
+        let relay = OutboxRelay(
+            database: fixture.database, outboxName: IdentityDatabase.outboxName, log: log, bus: EventBus(), logger: Logger(label: "test"))
+        #expect(try await relay.relayPending() == 1)
+        let logged = try #require(try await log.read(after: 0).first)
+        #expect(logged.event.type == CitizenRegistered.eventType)
+        #expect(try logged.event.decodeData(as: CitizenRegistered.self).subject == citizen.subject)
+        #expect(!String(decoding: CloudEventCoding.encode(logged.event), as: UTF8.self).contains("S1234567D"))
+    }
+
+    @Test("bad fields are refused and nothing is stored", arguments: [
+        ("S1234567A", "1985-06-15", SmartNationError.Code.identityNRICChecksum),
+        ("S1234567D", "2099-01-01", .identityBirthDateInvalid),
+        ("S1234567D", "1985-02-30", .identityBirthDateInvalid),
+        ("S1234567D", "15/06/1985", .identityBirthDateInvalid),
+    ])
+    func refusals(nric: String, dateOfBirth: String, code: SmartNationError.Code) async throws {
+        let fixture = try IdentityFixture()
+        defer { fixture.remove() }
+        await #expect(throws: SmartNationError(code)) {
+            try await fixture.registry.register(try registration(nric: nric, dateOfBirth: dateOfBirth))
+        }
+        var badMobile = try registration()
+        badMobile.mobile = "12345678"
+        await #expect(throws: SmartNationError(.identityMobileMalformed)) { try await fixture.registry.register(badMobile) }
+        #expect(try await fixture.registry.citizen(nric: "S1234567D") == nil)
+        #expect(try await fixture.pendingEvents() == 0)
+    }
+
+    @Test("an NRIC registers once; the second attempt stores no event")
+    func duplicate() async throws {
+        let fixture = try IdentityFixture()
+        defer { fixture.remove() }
+        _ = try await fixture.registry.register(try registration())
+        await #expect(throws: SmartNationError(.identityCitizenExists)) { try await fixture.registry.register(try registration()) }
+        #expect(try await fixture.pendingEvents() == 1)
+    }
+
+    @Test("closing an account announces it once; a closed account cannot be closed again")
+    func close() async throws {
+        let fixture = try IdentityFixture()
+        defer { fixture.remove() }
+        let citizen = try await fixture.registry.register(try registration())
+        let closed = try await fixture.registry.close(subject: citizen.subject, reason: "deceased")
+        #expect(closed.status == .closed)
+        #expect(try await fixture.registry.citizen(subject: citizen.subject)?.status == .closed)
+        await #expect(throws: SmartNationError(.identityCitizenClosed)) {
+            try await fixture.registry.close(subject: citizen.subject, reason: "again")
+        }
+        await #expect(throws: SmartNationError(.identityCitizenNotFound)) {
+            try await fixture.registry.close(subject: "no-such-subject", reason: "x")
+        }
+        #expect(try await fixture.pendingEvents() == 2)
+    }
+}
