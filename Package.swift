@@ -158,7 +158,12 @@ let package = Package(
         ),
         .testTarget(
             name: "IdentityTests",
-            dependencies: ["Identity", "SmartNationCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Identity",
+                "SmartNationCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

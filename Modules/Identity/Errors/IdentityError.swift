@@ -40,3 +40,16 @@ extension SmartNationError.Code {
     /// A nationality is empty or too long.
     public static let identityNationalityInvalid = Self("identity.nationality.invalid")
 }
+
+extension SmartNationError.Code {
+    /// A device id or challenge purpose is malformed.
+    public static let identityDeviceIDInvalid = Self("identity.device.id_invalid")
+    /// A device's public key is not a P-256 key in X9.63 form.
+    public static let identityDeviceKeyInvalid = Self("identity.device.key_invalid")
+    /// The device id is already registered.
+    public static let identityDeviceExists = Self("identity.device.exists")
+    /// The citizen has no such live device.
+    public static let identityDeviceNotFound = Self("identity.device.not_found")
+    /// The citizen already has the most devices allowed.
+    public static let identityDeviceLimit = Self("identity.device.limit")
+}

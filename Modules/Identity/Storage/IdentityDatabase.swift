@@ -27,6 +27,27 @@ public enum IdentityDatabase {
                     """)
         }
         Outbox.registerMigration(in: &migrator)
+        migrator.registerMigration("identity v2: device keys and challenges") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE device_key (
+                        device_id TEXT PRIMARY KEY,
+                        subject TEXT NOT NULL REFERENCES citizen (subject),
+                        display_name TEXT NOT NULL,
+                        public_key BLOB NOT NULL,
+                        registered_at REAL NOT NULL,
+                        revoked_at REAL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX device_key_subject ON device_key (subject);
+                    CREATE TABLE device_challenge (
+                        nonce TEXT PRIMARY KEY,
+                        device_id TEXT NOT NULL,
+                        purpose TEXT NOT NULL,
+                        expires_at REAL NOT NULL,
+                        used INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -24,7 +24,7 @@ public struct SQLiteCitizenStore: CitizenStore {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw SmartNationError(.identityCitizenExists, httpStatus: 409)
         } catch {
-            throw Self.storageError(error)
+            throw IdentityStorage.error(error)
         }
     }
 
@@ -39,7 +39,7 @@ public struct SQLiteCitizenStore: CitizenStore {
                 try Outbox.enqueue(event, in: db)
             }
         } catch {
-            throw Self.storageError(error)
+            throw IdentityStorage.error(error)
         }
     }
 
@@ -56,7 +56,7 @@ public struct SQLiteCitizenStore: CitizenStore {
         do {
             record = try await database.read { db in try Data.fetchOne(db, sql: sql, arguments: [argument]) }
         } catch {
-            throw Self.storageError(error)
+            throw IdentityStorage.error(error)
         }
         guard let record else { return nil }
         do {
@@ -76,10 +76,5 @@ public struct SQLiteCitizenStore: CitizenStore {
         } catch {
             throw SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 500)
         }
-    }
-
-    private static func storageError(_ error: any Error) -> SmartNationError {
-        if let error = error as? SmartNationError { return error }
-        return SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 503)
     }
 }

@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+import SmartNationCore
+
+/// Registers, lists and revokes citizens' device keys, and logs devices in by challenge and signature.
+public struct DeviceKeyRegistry: Sendable {
+    /// How long a challenge may be answered.
+    public static let challengeLifetime: TimeInterval = 120
+    /// The most live devices one citizen may register.
+    public static let devicesPerCitizenMax = 10
+
+    private let store: any DeviceKeyStore
+    private let clock: @Sendable () -> Date
+
+    /// Creates a registry over `store`; `clock` gives the current time.
+    public init(store: any DeviceKeyStore, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Registers a device's P-256 public key (X9.63 uncompressed, 65 bytes) for a citizen.
+    public func register(
+        deviceID: String,
+        subject: String,
+        displayName: String,
+        publicKey: Data
+    ) async throws(SmartNationError) -> DeviceKey {
+        guard deviceID.count <= 64, !deviceID.isEmpty,
+            deviceID.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
+        else {
+            throw SmartNationError(.identityDeviceIDInvalid, parameters: ["expected": "1 to 64 letters, digits, - or _"])
+        }
+        guard (try? P256.Signing.PublicKey(x963Representation: publicKey)) != nil else {
+            throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed"])
+        }
+        let live = try await store.keys(subject: subject).filter { $0.revokedAt == nil }
+        guard live.count < Self.devicesPerCitizenMax else {
+            throw SmartNationError(.identityDeviceLimit, parameters: ["maximum": String(Self.devicesPerCitizenMax)], httpStatus: 409)
+        }
+        let key = DeviceKey(
+            deviceID: deviceID, subject: subject, displayName: String(displayName.prefix(64)), publicKey: publicKey,
+            registeredAt: clock(), revokedAt: nil)
+        try await store.insert(key)
+        return key
+    }
+
+    /// The citizen's devices, revoked ones included, newest first.
+    public func devices(of subject: String) async throws(SmartNationError) -> [DeviceKey] {
+        try await store.keys(subject: subject)
+    }
+
+    /// Revokes one of the citizen's devices; throws ``SmartNationError/Code/identityDeviceNotFound``
+    /// when the citizen has no such live device.
+    public func revoke(deviceID: String, of subject: String) async throws(SmartNationError) {
+        guard try await store.revoke(deviceID: deviceID, subject: subject, at: clock()) else {
+            throw SmartNationError(.identityDeviceNotFound, httpStatus: 404)
+        }
+    }
+
+    /// Issues a challenge for a device to sign.
+    public func challenge(deviceID: String, purpose: String) async throws(SmartNationError) -> DeviceChallenge {
+        guard !purpose.isEmpty, purpose.count <= 64, !purpose.contains("\n") else {
+            throw SmartNationError(.identityDeviceIDInvalid, parameters: ["expected": "a purpose of 1 to 64 characters"])
+        }
+        var nonce = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in nonce.indices { nonce[index] = generator.next() }
+        let challenge = DeviceChallenge(
+            nonce: Data(nonce).base64URLEncoded, deviceID: deviceID, purpose: purpose,
+            expiresAt: Date(timeIntervalSince1970: (clock().timeIntervalSince1970 + Self.challengeLifetime).rounded(.down)))
+        try await store.insert(challenge)
+        return challenge
+    }
+
+    /// Checks a device's answer: the challenge must be unused, unexpired and for a live device whose
+    /// key verifies the DER-encoded ECDSA signature over ``DeviceChallenge/signedBytes``. The
+    /// challenge is used up whatever the outcome, so a failed answer cannot be retried.
+    public func login(nonce: String, signature: Data) async throws(SmartNationError) -> DeviceLoginOutcome {
+        guard let (challenge, alreadyUsed) = try await store.consume(nonce: nonce) else { return .unknownChallenge }
+        if alreadyUsed { return .replayed }
+        guard clock() <= challenge.expiresAt else { return .expired }
+        guard let key = try await store.key(deviceID: challenge.deviceID), key.revokedAt == nil,
+            let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey)
+        else { return .deviceNotActive }
+        guard let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature),
+            publicKey.isValidSignature(ecdsa, for: challenge.signedBytes)
+        else { return .badSignature }
+        return .verified(subject: key.subject)
+    }
+}
+
+extension Data {
+    /// Base64url without padding (RFC 4648 §5), as tokens and nonces are written.
+    var base64URLEncoded: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import SmartNationCore
+
+/// Where device keys and outstanding challenges are kept; the SQL is in ``SQLiteDeviceKeyStore``.
+public protocol DeviceKeyStore: Sendable {
+    /// Stores a new key; throws ``SmartNationError/Code/identityDeviceExists`` when the device id is taken.
+    func insert(_ key: DeviceKey) async throws(SmartNationError)
+    /// The key of `deviceID`, revoked or not.
+    func key(deviceID: String) async throws(SmartNationError) -> DeviceKey?
+    /// Every key of a citizen, newest first.
+    func keys(subject: String) async throws(SmartNationError) -> [DeviceKey]
+    /// Marks the citizen's device revoked; returns whether a live key was revoked.
+    func revoke(deviceID: String, subject: String, at date: Date) async throws(SmartNationError) -> Bool
+    /// Stores an issued challenge.
+    func insert(_ challenge: DeviceChallenge) async throws(SmartNationError)
+    /// Takes a challenge for use: returns it and marks it used in one step, or says it was used already.
+    func consume(nonce: String) async throws(SmartNationError) -> (challenge: DeviceChallenge, alreadyUsed: Bool)?
+}

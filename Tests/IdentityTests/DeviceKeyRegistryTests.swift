@@ -1,0 +1,119 @@
+import Crypto
+import Foundation
+import GRDB
+import SmartNationCore
+import Synchronization
+import Testing
+
+@testable import Identity
+
+/// A clock tests move by hand.
+final class ManualClock: Sendable {
+    private let current: Mutex<Date>
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+        current = Mutex(start)
+    }
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) {
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+}
+
+private struct DeviceFixture {
+    let directory: URL
+    let clock: ManualClock
+    let devices: DeviceKeyRegistry
+    let subject: String
+
+    static func make() async throws -> DeviceFixture {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-devices-\(UUID().uuidString)")
+        let database = try IdentityDatabase.open(in: directory)
+        let clock = ManualClock()
+        let citizen = try await CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: { clock.now }).register(
+            CitizenRegistration(
+                nric: "S9812381D", name: "Lim Mei Ling", dateOfBirth: "1998-02-01", sex: .female, nationality: "SINGAPORE CITIZEN",
+                address: try RegisteredAddress(block: "1", street: "Punggol Field", postalCode: "828731")))
+        return DeviceFixture(
+            directory: directory, clock: clock,
+            devices: DeviceKeyRegistry(store: SQLiteDeviceKeyStore(database: database), clock: { clock.now }),
+            subject: citizen.subject)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+@Suite("Device-bound keys")
+struct DeviceKeyRegistryTests {
+    @Test("a device signs the server's challenge and logs its citizen in, once")
+    func login() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = P256.Signing.PrivateKey()
+        _ = try await fixture.devices.register(
+            deviceID: "pixel-9", subject: fixture.subject, displayName: "Pixel 9", publicKey: key.publicKey.x963Representation)
+        let challenge = try await fixture.devices.challenge(deviceID: "pixel-9", purpose: "login")
+        let signature = try key.signature(for: challenge.signedBytes).derRepresentation
+        #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature) == .verified(subject: fixture.subject))
+        #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature) == .replayed)
+        #expect(try await fixture.devices.login(nonce: "never-issued", signature: signature) == .unknownChallenge)
+    }
+
+    @Test("expired challenges, other keys, other purposes and revoked devices are refused")
+    func refusals() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = P256.Signing.PrivateKey()
+        _ = try await fixture.devices.register(
+            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+
+        let late = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        fixture.clock.advance(by: DeviceKeyRegistry.challengeLifetime + 1)
+        #expect(try await fixture.devices.login(nonce: late.nonce, signature: try key.signature(for: late.signedBytes).derRepresentation) == .expired)
+
+        let forged = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let otherKey = P256.Signing.PrivateKey()
+        #expect(try await fixture.devices.login(nonce: forged.nonce, signature: try otherKey.signature(for: forged.signedBytes).derRepresentation) == .badSignature)
+
+        let purpose = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let elsewhere = DeviceChallenge(nonce: purpose.nonce, deviceID: "phone", purpose: "approve-payment", expiresAt: purpose.expiresAt)
+        #expect(try await fixture.devices.login(nonce: purpose.nonce, signature: try key.signature(for: elsewhere.signedBytes).derRepresentation) == .badSignature)
+
+        let revoked = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
+        #expect(try await fixture.devices.login(nonce: revoked.nonce, signature: try key.signature(for: revoked.signedBytes).derRepresentation) == .deviceNotActive)
+        await #expect(throws: SmartNationError(.identityDeviceNotFound)) { try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject) }
+        #expect(try await fixture.devices.devices(of: fixture.subject).first?.revokedAt != nil)
+    }
+
+    @Test("registration refuses bad ids, bad keys, taken ids, unknown citizens and too many devices")
+    func registrationRefusals() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let publicKey = P256.Signing.PrivateKey().publicKey.x963Representation
+        await #expect(throws: SmartNationError(.identityDeviceIDInvalid)) {
+            try await fixture.devices.register(deviceID: "bad id!", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+        }
+        await #expect(throws: SmartNationError(.identityDeviceKeyInvalid)) {
+            try await fixture.devices.register(deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: Data(repeating: 4, count: 65))
+        }
+        _ = try await fixture.devices.register(deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+        await #expect(throws: SmartNationError(.identityDeviceExists)) {
+            try await fixture.devices.register(deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+        }
+        await #expect(throws: SmartNationError(.identityCitizenNotFound)) {
+            try await fixture.devices.register(deviceID: "e", subject: "nobody", displayName: "x", publicKey: publicKey)
+        }
+        for index in 1..<DeviceKeyRegistry.devicesPerCitizenMax {
+            _ = try await fixture.devices.register(deviceID: "d\(index)", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+        }
+        await #expect(throws: SmartNationError(.identityDeviceLimit)) {
+            try await fixture.devices.register(deviceID: "one-too-many", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+        }
+        #expect(try await fixture.devices.devices(of: fixture.subject).count == DeviceKeyRegistry.devicesPerCitizenMax)
+    }
+}
