@@ -53,3 +53,8 @@ extension SmartNationError.Code {
     /// The citizen already has the most devices allowed.
     public static let identityDeviceLimit = Self("identity.device.limit")
 }
+
+extension SmartNationError.Code {
+    /// The citizen has no such live session.
+    public static let identitySessionNotFound = Self("identity.session.not_found")
+}

@@ -48,6 +48,21 @@ public enum IdentityDatabase {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("identity v3: sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE session (
+                        id TEXT PRIMARY KEY,
+                        token_hash BLOB NOT NULL UNIQUE,
+                        subject TEXT NOT NULL REFERENCES citizen (subject),
+                        methods TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        last_seen_at REAL NOT NULL,
+                        revoked_at REAL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX session_subject ON session (subject);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import SmartNationCore
+
+/// ``SessionStore`` on the identity platform's SQLite database.
+public struct SQLiteSessionStore: SessionStore {
+    private let database: DatabasePool
+
+    /// A store over the pool ``IdentityDatabase/open(in:)`` returned.
+    public init(database: DatabasePool) {
+        self.database = database
+    }
+
+    public func insert(_ session: Session, tokenHash: Data) async throws(SmartNationError) {
+        do {
+            try await database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO session (id, token_hash, subject, methods, created_at, last_seen_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        session.id, tokenHash, session.subject, session.authenticationMethods.joined(separator: " "),
+                        session.createdAt.timeIntervalSince1970, session.lastSeenAt.timeIntervalSince1970,
+                    ])
+            }
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+
+    public func session(tokenHash: Data) async throws(SmartNationError) -> Session? {
+        try await sessions(where: "token_hash = ?", [tokenHash]).first
+    }
+
+    public func touch(id: String, at date: Date) async throws(SmartNationError) {
+        do {
+            try await database.write { db in
+                try db.execute(sql: "UPDATE session SET last_seen_at = ? WHERE id = ?", arguments: [date.timeIntervalSince1970, id])
+            }
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+
+    public func revoke(subject: String, id: String?, at date: Date) async throws(SmartNationError) -> Int {
+        do {
+            return try await database.write { db in
+                try db.execute(
+                    sql: "UPDATE session SET revoked_at = ? WHERE subject = ? AND (? IS NULL OR id = ?) AND revoked_at IS NULL",
+                    arguments: [date.timeIntervalSince1970, subject, id, id])
+                return db.changesCount
+            }
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+
+    public func liveSessions(subject: String) async throws(SmartNationError) -> [Session] {
+        try await sessions(where: "subject = ? AND revoked_at IS NULL", [subject])
+    }
+
+    private func sessions(where condition: String, _ arguments: StatementArguments) async throws(SmartNationError) -> [Session] {
+        do {
+            return try await database.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM session WHERE \(condition) ORDER BY created_at DESC", arguments: arguments
+                ).map { row in
+                    Session(
+                        id: row["id"], subject: row["subject"],
+                        authenticationMethods: (row["methods"] as String).split(separator: " ").map(String.init),
+                        createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                        lastSeenAt: Date(timeIntervalSince1970: row["last_seen_at"]),
+                        revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+                }
+            }
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import SmartNationCore
+import Testing
+
+@testable import Identity
+
+private struct SessionFixture {
+    let directory: URL
+    let clock: ManualClock
+    let sessions: SessionManager
+    let database: DatabasePool
+    let subject: String
+
+    static func make(configuration: SessionManager.Configuration = .init()) async throws -> SessionFixture {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-sessions-\(UUID().uuidString)")
+        let database = try IdentityDatabase.open(in: directory)
+        let clock = ManualClock()
+        let citizen = try await CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: { clock.now }).register(
+            CitizenRegistration(
+                nric: "S6005053H", name: "Rajesh Kumar", dateOfBirth: "1960-01-01", sex: .male, nationality: "SINGAPORE CITIZEN",
+                address: try RegisteredAddress(block: "5", street: "Serangoon Road", postalCode: "218227"), preferredLanguage: .tamil))
+        let sessions = SessionManager(store: SQLiteSessionStore(database: database), configuration: configuration, clock: { clock.now })
+        return SessionFixture(directory: directory, clock: clock, sessions: sessions, database: database, subject: citizen.subject)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+@Suite("Sessions")
+struct SessionManagerTests {
+    @Test("a token opens a session that stays live while used, and only its hash is stored")
+    func lifecycle() async throws {
+        let fixture = try await SessionFixture.make()
+        defer { fixture.remove() }
+        let issued = try await fixture.sessions.open(subject: fixture.subject, methods: ["pwd", "otp"])
+        #expect(issued.token.count == 43)
+        fixture.clock.advance(by: 10 * 60)
+        guard case .active(let session) = try await fixture.sessions.validate(token: issued.token) else {
+            Issue.record("the session is live")
+            return
+        }
+        #expect(session.authenticationMethods == ["pwd", "otp"])
+        fixture.clock.advance(by: 10 * 60)
+        #expect(try await fixture.sessions.validate(token: issued.token) == .active(Session(
+            id: session.id, subject: fixture.subject, authenticationMethods: ["pwd", "otp"], createdAt: session.createdAt,
+            lastSeenAt: fixture.clock.now, revokedAt: nil)), "use keeps it from idling out")
+        let stored = try await fixture.database.read { db in try Data.fetchAll(db, sql: "SELECT token_hash FROM session") }
+        #expect(stored == [SessionManager.hash(issued.token)])
+        #expect(try await fixture.sessions.validate(token: "not-a-token") == .unknown)
+    }
+
+    @Test("sessions expire when idle and at the absolute limit")
+    func expiry() async throws {
+        let fixture = try await SessionFixture.make(configuration: .init(idleTimeout: 600, absoluteTimeout: 1800))
+        defer { fixture.remove() }
+        let idle = try await fixture.sessions.open(subject: fixture.subject, methods: ["pwd"])
+        fixture.clock.advance(by: 601)
+        #expect(try await fixture.sessions.validate(token: idle.token) == .expired)
+
+        let busy = try await fixture.sessions.open(subject: fixture.subject, methods: ["pwd"])
+        for _ in 0..<3 {
+            fixture.clock.advance(by: 500)
+            #expect(try await fixture.sessions.validate(token: busy.token) != .expired)
+        }
+        fixture.clock.advance(by: 400)
+        #expect(try await fixture.sessions.validate(token: busy.token) == .expired, "1,900 s is past the absolute limit")
+    }
+
+    @Test("a citizen lists and revokes sessions; opening past the limit revokes the oldest")
+    func revocation() async throws {
+        let fixture = try await SessionFixture.make(configuration: .init(sessionsPerCitizenMax: 3))
+        defer { fixture.remove() }
+        var issued: [IssuedSession] = []
+        for _ in 0..<4 {
+            issued.append(try await fixture.sessions.open(subject: fixture.subject, methods: ["hwk"]))
+            fixture.clock.advance(by: 1)
+        }
+        #expect(try await fixture.sessions.validate(token: issued[0].token) == .revoked)
+        #expect(try await fixture.sessions.activeSessions(of: fixture.subject).map(\.id) == issued[1...].reversed().map(\.session.id))
+        try await fixture.sessions.revoke(sessionID: issued[1].session.id, of: fixture.subject)
+        #expect(try await fixture.sessions.validate(token: issued[1].token) == .revoked)
+        await #expect(throws: SmartNationError(.identitySessionNotFound)) {
+            try await fixture.sessions.revoke(sessionID: issued[1].session.id, of: fixture.subject)
+        }
+        await #expect(throws: SmartNationError(.identitySessionNotFound)) {
+            try await fixture.sessions.revoke(sessionID: issued[2].session.id, of: "someone-else")
+        }
+        #expect(try await fixture.sessions.revokeAll(of: fixture.subject) == 2)
+        #expect(try await fixture.sessions.activeSessions(of: fixture.subject).isEmpty)
+    }
+}
