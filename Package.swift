@@ -167,6 +167,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "Interop",
+            dependencies: ["Identity"],
+            path: "Tests/Interop",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MQTTTests",
             dependencies: ["MQTT"],
             swiftSettings: swiftSettings

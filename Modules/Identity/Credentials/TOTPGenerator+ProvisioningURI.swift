@@ -1,0 +1,41 @@
+extension TOTPGenerator {
+    /// The `otpauth://` URI an authenticator app reads from a QR code, in Google's Key URI format:
+    /// `otpauth://totp/Issuer:account?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`.
+    ///
+    /// The issuer and account are percent-encoded as UTF-8, leaving only RFC 3986's unreserved
+    /// characters as they are, so a space becomes `%20` (never `+`) and a colon inside either becomes
+    /// `%3A` and cannot be read as the label's separator.
+    public func provisioningURI(account: String, issuer: String) -> String {
+        let encodedIssuer = Self.percentEncode(issuer)
+        let encodedAccount = Self.percentEncode(account)
+        return "otpauth://totp/\(encodedIssuer):\(encodedAccount)"
+            + "?secret=\(secret.base32)&issuer=\(encodedIssuer)"
+            + "&algorithm=SHA1&digits=\(digits)&period=\(Self.periodSeconds)"
+    }
+
+    private static func percentEncode(_ text: String) -> String {
+        let hexDigits = Array("0123456789ABCDEF".utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count * 3)
+        for byte in text.utf8 {
+            if isUnreserved(byte) {
+                output.append(byte)
+            } else {
+                output.append(contentsOf: [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            true
+        default:
+            false
+        }
+    }
+}
