@@ -63,6 +63,17 @@ public enum IdentityDatabase {
                     CREATE INDEX session_subject ON session (subject);
                     """)
         }
+        migrator.registerMigration("identity v4: credentials") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE credential (
+                        subject TEXT PRIMARY KEY REFERENCES citizen (subject),
+                        password_hash TEXT,
+                        totp_secret TEXT,
+                        totp_last_step INTEGER
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 }

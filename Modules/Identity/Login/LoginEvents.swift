@@ -1,0 +1,25 @@
+import SmartNationCore
+
+/// A citizen logged in. The audit trail of every success.
+public struct LoginSucceeded: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.login.succeeded"
+    /// The citizen's subject.
+    public var subject: String
+    /// How they authenticated (`pwd`, `otp`).
+    public var methods: [String]
+    /// The client's address.
+    public var clientAddress: String
+}
+
+/// A login attempt failed. The audit trail of every failure; carries the subject only when the
+/// identifier named a registered citizen, and never the identifier typed.
+public struct LoginFailed: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.login.failed"
+    /// The citizen's subject, when the identifier was registered.
+    public var subject: String?
+    /// Why: `wrong_credentials`, `second_factor_required`, `wrong_second_factor`, `replayed_second_factor`,
+    /// `locked_out`, `account_closed`, `malformed_identifier`.
+    public var reason: String
+    /// The client's address.
+    public var clientAddress: String
+}

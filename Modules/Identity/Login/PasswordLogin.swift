@@ -1,0 +1,141 @@
+import Foundation
+import SmartNationCore
+
+/// How a login attempt ended. Failures are ordinary outcomes, not errors.
+public enum LoginOutcome: Sendable, Hashable {
+    /// The citizen is authenticated with these methods (`pwd`, `otp`).
+    case succeeded(subject: String, methods: [String])
+    /// The password is right and a second factor is enrolled: ask for the one-time code.
+    case secondFactorRequired
+    /// The identifier or password (or code) is wrong. Deliberately one outcome, so that an attacker
+    /// cannot tell a registered identifier from an unregistered one.
+    case wrongCredentials
+    /// The account or the client address is locked out until this time.
+    case lockedOut(until: Date)
+    /// The account is closed.
+    case accountClosed
+}
+
+/// The password (+ TOTP) login: checks credentials, applies the throttle, rehashes passwords whose
+/// cost changed, and writes every success and failure to the audit trail (via the outbox).
+public struct PasswordLogin: Sendable {
+    private let citizens: CitizenRegistry
+    private let credentials: any CredentialStore
+    private let hasher: PasswordHasher
+    private let policy: PasswordPolicy
+    private let throttle: LoginThrottle
+    private let clock: @Sendable () -> Date
+    /// Verified against when the identifier is unknown, so that both paths cost one hash.
+    private let decoyHash: String
+
+    /// Creates the login over the platform's stores.
+    public init(
+        citizens: CitizenRegistry,
+        credentials: any CredentialStore,
+        hasher: PasswordHasher = PasswordHasher(),
+        policy: PasswordPolicy = PasswordPolicy(),
+        throttle: LoginThrottle = LoginThrottle(),
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) throws {
+        self.citizens = citizens
+        self.credentials = credentials
+        self.hasher = hasher
+        self.policy = policy
+        self.throttle = throttle
+        self.clock = clock
+        decoyHash = try hasher.hash(UUID().uuidString)
+    }
+
+    /// Sets a citizen's password after checking it against the policy (it may not contain the NRIC).
+    public func setPassword(_ password: String, for subject: String) async throws(SmartNationError) {
+        guard let citizen = try await citizens.citizen(subject: subject) else {
+            throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
+        }
+        do {
+            try policy.validate(password, identifier: citizen.nric.value)
+            try await credentials.setPasswordHash(try hasher.hash(password), subject: subject)
+        } catch let error as SmartNationError {
+            throw error
+        } catch {
+            throw SmartNationError(.identityPasswordRejected, parameters: ["reasons": "\(error)"])
+        }
+    }
+
+    /// Enrols a new TOTP secret; returns the `otpauth://` URI for the citizen's authenticator app.
+    public func enrolTOTP(for subject: String, issuer: String = "Smart Nation") async throws(SmartNationError) -> String {
+        guard let citizen = try await citizens.citizen(subject: subject) else {
+            throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
+        }
+        let secret = TOTPSecret.generate()
+        try await credentials.setTOTPSecret(secret.base32, subject: subject)
+        return TOTPGenerator(secret: secret).provisioningURI(account: citizen.nric.masked, issuer: issuer)
+    }
+
+    /// Attempts a login with an NRIC/FIN, a password and, when enrolled, a one-time code.
+    public func login(
+        identifier: String,
+        password: String,
+        oneTimeCode: String?,
+        clientAddress: String
+    ) async throws(SmartNationError) -> LoginOutcome {
+        let now = clock()
+        let normalised = identifier.trimmingCharacters(in: .whitespaces).uppercased()
+        let keys: [LoginThrottle.Key] = [.account(normalised), .clientAddress(clientAddress)]
+        if let until = throttle.lockedUntil(keys, now: now) {
+            try await audit(failure: "locked_out", subject: nil, clientAddress: clientAddress, now: now)
+            return .lockedOut(until: until)
+        }
+        guard let nric = try? NRIC(normalised), let citizen = try await citizens.citizen(nric: nric.value) else {
+            _ = hasher.verify(password, against: decoyHash)
+            throttle.recordFailure(keys, now: now)
+            try await audit(failure: "wrong_credentials", subject: nil, clientAddress: clientAddress, now: now)
+            return .wrongCredentials
+        }
+        guard citizen.status == .active else {
+            try await audit(failure: "account_closed", subject: citizen.subject, clientAddress: clientAddress, now: now)
+            return .accountClosed
+        }
+        let stored = try await credentials.credentials(subject: citizen.subject)
+        guard case .matches(let needsRehash) = hasher.verify(password, against: stored.passwordHash ?? decoyHash),
+            stored.passwordHash != nil
+        else {
+            throttle.recordFailure(keys, now: now)
+            try await audit(failure: "wrong_credentials", subject: citizen.subject, clientAddress: clientAddress, now: now)
+            return .wrongCredentials
+        }
+        if needsRehash, let rehashed = try? hasher.hash(password) {
+            try await credentials.setPasswordHash(rehashed, subject: citizen.subject)
+        }
+        var methods = ["pwd"]
+        if let secretText = stored.totpSecret {
+            guard let oneTimeCode else { return .secondFactorRequired }
+            let secret: TOTPSecret
+            do {
+                secret = try TOTPSecret(base32: secretText)
+            } catch {
+                throw SmartNationError(.identityTOTPMalformed, parameters: ["field": "stored secret"], httpStatus: 500)
+            }
+            let verification = TOTPGenerator(secret: secret).verify(oneTimeCode, at: now, lastUsedStep: stored.totpLastStep)
+            guard case .accepted(let step) = verification, try await credentials.claimTOTPStep(step, subject: citizen.subject) else {
+                throttle.recordFailure(keys, now: now)
+                let reason = verification == .rejected ? "wrong_second_factor" : "replayed_second_factor"
+                try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now)
+                return .wrongCredentials
+            }
+            methods.append("otp")
+        }
+        throttle.recordSuccess(account: normalised)
+        try await credentials.recordAudit(
+            try CloudEvent(
+                LoginSucceeded(subject: citizen.subject, methods: methods, clientAddress: clientAddress),
+                source: identityEventSource, subject: citizen.subject, time: now))
+        return .succeeded(subject: citizen.subject, methods: methods)
+    }
+
+    private func audit(failure reason: String, subject: String?, clientAddress: String, now: Date) async throws(SmartNationError) {
+        try await credentials.recordAudit(
+            try CloudEvent(
+                LoginFailed(subject: subject, reason: reason, clientAddress: clientAddress),
+                source: identityEventSource, subject: subject, time: now))
+    }
+}

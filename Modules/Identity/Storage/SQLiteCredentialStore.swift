@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import SmartNationCore
+
+/// ``CredentialStore`` on the identity platform's SQLite database.
+public struct SQLiteCredentialStore: CredentialStore {
+    private let database: DatabasePool
+
+    /// A store over the pool ``IdentityDatabase/open(in:)`` returned.
+    public init(database: DatabasePool) {
+        self.database = database
+    }
+
+    public func credentials(subject: String) async throws(SmartNationError) -> StoredCredentials {
+        do {
+            return try await database.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE subject = ?", arguments: [subject]) else {
+                    return StoredCredentials()
+                }
+                return StoredCredentials(
+                    passwordHash: row["password_hash"], totpSecret: row["totp_secret"], totpLastStep: row["totp_last_step"])
+            }
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+
+    public func setPasswordHash(_ hash: String, subject: String) async throws(SmartNationError) {
+        try await upsert(column: "password_hash", value: hash, subject: subject)
+    }
+
+    public func setTOTPSecret(_ secret: String, subject: String) async throws(SmartNationError) {
+        try await upsert(column: "totp_secret", value: secret, subject: subject)
+    }
+
+    private func upsert(column: String, value: String, subject: String) async throws(SmartNationError) {
+        precondition(["password_hash", "totp_secret"].contains(column))
+        do {
+            try await database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO credential (subject, \(column)) VALUES (?, ?)
+                        ON CONFLICT (subject) DO UPDATE SET \(column) = excluded.\(column)\(column == "totp_secret" ? ", totp_last_step = NULL" : "")
+                        """,
+                    arguments: [subject, value])
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+
+    public func claimTOTPStep(_ step: Int64, subject: String) async throws(SmartNationError) -> Bool {
+        do {
+            return try await database.write { db in
+                try db.execute(
+                    sql: "UPDATE credential SET totp_last_step = ? WHERE subject = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+                    arguments: [step, subject, step])
+                return db.changesCount == 1
+            }
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+
+    public func recordAudit(_ event: CloudEvent) async throws(SmartNationError) {
+        do {
+            try await database.write { db in try Outbox.enqueue(event, in: db) }
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+}
