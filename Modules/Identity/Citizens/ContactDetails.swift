@@ -2,7 +2,7 @@ import Foundation
 import SmartNationCore
 
 /// A Singapore mobile number: `+65` and 8 digits beginning with 8 or 9, stored as `+6591234567`.
-public struct MobileNumber: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct MobileNumber: CheckedIdentifier {
     /// The canonical E.164 text.
     public let value: String
 
@@ -18,20 +18,11 @@ public struct MobileNumber: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     public var description: String { value }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
 }
 
 /// An email address, checked for shape only (`local@domain.tld`, at most 254 characters); delivery
 /// proves the rest.
-public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct EmailAddress: CheckedIdentifier {
     /// The address, with the domain lower-cased.
     public let value: String
 
@@ -49,15 +40,6 @@ public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     public var description: String { value }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
 }
 
 /// The four official languages a citizen may prefer.

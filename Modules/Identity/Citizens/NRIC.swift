@@ -7,7 +7,7 @@ import SmartNationCore
 /// the T and G series and 3 for M, taken modulo 11, indexes the series' table. S and T are citizens and
 /// permanent residents, F, G and M foreigners. The NRIC is personal data: it is never an event's
 /// payload or a token's subject, and leaves the platform only as a consented attribute.
-public struct NRIC: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct NRIC: CheckedIdentifier {
     /// The canonical upper-case text, such as `S1234567D`.
     public let value: String
 
@@ -55,13 +55,4 @@ public struct NRIC: Sendable, Hashable, Codable, CustomStringConvertible {
     public var masked: String { String(repeating: "*", count: 5) + value.suffix(4) }
 
     public var description: String { masked }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
 }

@@ -8,7 +8,7 @@ import SmartNationCore
 ///   and a letter (`T09LL0001B`).
 ///
 /// No check algorithm is published, so only the format is verified; none is invented.
-public struct UEN: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct UEN: CheckedIdentifier {
     /// Which of the three formats a UEN has.
     public enum Format: String, Sendable, Hashable, Codable {
         /// Registered with ACRA as a business.
@@ -49,13 +49,4 @@ public struct UEN: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public var description: String { value }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
 }
