@@ -123,6 +123,27 @@ struct PasswordLoginTests {
         #expect(try await fixture.auditReasons() == ["wrong_second_factor", "succeeded", "replayed_second_factor"])
     }
 
+    @Test("a recovery code stands in for a TOTP code once; a new set replaces the old")
+    func recoveryCodes() async throws {
+        let fixture = try await LoginFixture.make()
+        defer { fixture.remove() }
+        let login = try fixture.login()
+        try await login.setPassword(Self.password, for: fixture.subject)
+        _ = try await login.enrolTOTP(for: fixture.subject)
+        let codes = try await login.issueRecoveryCodes(for: fixture.subject)
+        #expect(codes.count == RecoveryCodes.countDefault)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0].lowercased(), clientAddress: "a")
+            == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0], clientAddress: "a") == .wrongCredentials)
+        let replacement = try await login.issueRecoveryCodes(for: fixture.subject)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[1], clientAddress: "a") == .wrongCredentials)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: replacement[1], clientAddress: "a")
+            == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
+        let stored = try await fixture.database.read { db in try String.fetchAll(db, sql: "SELECT code_hash FROM recovery_code") }
+        #expect(stored.count == RecoveryCodes.countDefault - 1)
+        #expect(!stored.contains(replacement[2]), "codes are stored only hashed")
+    }
+
     @Test("a password stored at an older cost is rehashed at the new cost on login")
     func rehash() async throws {
         let fixture = try await LoginFixture.make()

@@ -22,6 +22,10 @@ public protocol CredentialStore: Sendable {
     /// Records `step` as used, only if it is later than the last used step; returns whether it was.
     /// This is the atomic guard against two logins racing with one code.
     func claimTOTPStep(_ step: Int64, subject: String) async throws(SmartNationError) -> Bool
+    /// Replaces the citizen's recovery codes with these hashes.
+    func replaceRecoveryCodeHashes(_ hashes: [String], subject: String) async throws(SmartNationError)
+    /// Uses up a recovery code: deletes it and returns `true` if the citizen had it, in one step.
+    func consumeRecoveryCode(hash: String, subject: String) async throws(SmartNationError) -> Bool
     /// Appends an audit event to the platform's outbox.
     func recordAudit(_ event: CloudEvent) async throws(SmartNationError)
 }

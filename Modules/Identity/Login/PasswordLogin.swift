@@ -71,7 +71,16 @@ public struct PasswordLogin: Sendable {
         return TOTPGenerator(secret: secret).provisioningURI(account: citizen.nric.masked, issuer: issuer)
     }
 
-    /// Attempts a login with an NRIC/FIN, a password and, when enrolled, a one-time code.
+    /// Issues a fresh set of one-time recovery codes, replacing any earlier set; shown to the citizen
+    /// once, stored only hashed. Each works once in place of a TOTP code.
+    public func issueRecoveryCodes(for subject: String) async throws(SmartNationError) -> [String] {
+        let (codes, hashes) = RecoveryCodes.generate()
+        try await credentials.replaceRecoveryCodeHashes(hashes, subject: subject)
+        return codes
+    }
+
+    /// Attempts a login with an NRIC/FIN, a password and, when enrolled, a one-time code: a TOTP code
+    /// or one of the citizen's recovery codes.
     public func login(
         identifier: String,
         password: String,
@@ -116,7 +125,13 @@ public struct PasswordLogin: Sendable {
                 throw SmartNationError(.identityTOTPMalformed, parameters: ["field": "stored secret"], httpStatus: 500)
             }
             let verification = TOTPGenerator(secret: secret).verify(oneTimeCode, at: now, lastUsedStep: stored.totpLastStep)
-            guard case .accepted(let step) = verification, try await credentials.claimTOTPStep(step, subject: citizen.subject) else {
+            let accepted: Bool
+            if case .accepted(let step) = verification {
+                accepted = try await credentials.claimTOTPStep(step, subject: citizen.subject)
+            } else {
+                accepted = try await credentials.consumeRecoveryCode(hash: RecoveryCodes.hash(oneTimeCode), subject: citizen.subject)
+            }
+            guard accepted else {
                 throttle.recordFailure(keys, now: now)
                 let reason = verification == .rejected ? "wrong_second_factor" : "replayed_second_factor"
                 try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now)

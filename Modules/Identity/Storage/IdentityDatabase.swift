@@ -74,6 +74,16 @@ public enum IdentityDatabase {
                     ) WITHOUT ROWID
                     """)
         }
+        migrator.registerMigration("identity v5: recovery codes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE recovery_code (
+                        subject TEXT NOT NULL REFERENCES citizen (subject),
+                        code_hash TEXT NOT NULL,
+                        PRIMARY KEY (subject, code_hash)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 }

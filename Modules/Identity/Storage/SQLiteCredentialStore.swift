@@ -64,6 +64,32 @@ public struct SQLiteCredentialStore: CredentialStore {
         }
     }
 
+    public func replaceRecoveryCodeHashes(_ hashes: [String], subject: String) async throws(SmartNationError) {
+        do {
+            try await database.write { db in
+                try db.execute(sql: "DELETE FROM recovery_code WHERE subject = ?", arguments: [subject])
+                for hash in hashes {
+                    try db.execute(sql: "INSERT INTO recovery_code (subject, code_hash) VALUES (?, ?)", arguments: [subject, hash])
+                }
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+
+    public func consumeRecoveryCode(hash: String, subject: String) async throws(SmartNationError) -> Bool {
+        do {
+            return try await database.write { db in
+                try db.execute(sql: "DELETE FROM recovery_code WHERE subject = ? AND code_hash = ?", arguments: [subject, hash])
+                return db.changesCount == 1
+            }
+        } catch {
+            throw IdentityStorage.error(error)
+        }
+    }
+
     public func recordAudit(_ event: CloudEvent) async throws(SmartNationError) {
         do {
             try await database.write { db in try Outbox.enqueue(event, in: db) }
