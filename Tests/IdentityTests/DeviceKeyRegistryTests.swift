@@ -26,6 +26,7 @@ private struct DeviceFixture {
     let directory: URL
     let clock: ManualClock
     let devices: DeviceKeyRegistry
+    let database: DatabasePool
     let subject: String
 
     static func make() async throws -> DeviceFixture {
@@ -38,7 +39,9 @@ private struct DeviceFixture {
                 address: try RegisteredAddress(block: "1", street: "Punggol Field", postalCode: "828731")))
         return DeviceFixture(
             directory: directory, clock: clock,
-            devices: DeviceKeyRegistry(store: SQLiteDeviceKeyStore(database: database), clock: { clock.now }),
+            devices: DeviceKeyRegistry(
+                store: SQLiteDeviceKeyStore(database: database), auditTrail: SQLiteCredentialStore(database: database), clock: { clock.now }),
+            database: database,
             subject: citizen.subject)
     }
 
@@ -58,9 +61,16 @@ struct DeviceKeyRegistryTests {
             deviceID: "pixel-9", subject: fixture.subject, displayName: "Pixel 9", publicKey: key.publicKey.x963Representation)
         let challenge = try await fixture.devices.challenge(deviceID: "pixel-9", purpose: "login")
         let signature = try key.signature(for: challenge.signedBytes).derRepresentation
-        #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature) == .verified(subject: fixture.subject))
-        #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature) == .replayed)
-        #expect(try await fixture.devices.login(nonce: "never-issued", signature: signature) == .unknownChallenge)
+        #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature, clientAddress: "198.51.100.7") == .verified(subject: fixture.subject))
+        #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature, clientAddress: "198.51.100.7") == .replayed)
+        #expect(try await fixture.devices.login(nonce: "never-issued", signature: signature, clientAddress: "198.51.100.7") == .unknownChallenge)
+        let audit = try await fixture.database.read { db in
+            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+        }.filter { $0.type.hasPrefix("sg.smartnation.identity.login.") }
+        #expect(audit.count == 3)
+        #expect(try audit[0].decodeData(as: LoginSucceeded.self) == LoginSucceeded(subject: fixture.subject, methods: ["hwk"], clientAddress: "198.51.100.7"))
+        #expect(try audit[1].decodeData(as: LoginFailed.self).reason == "device_replayed")
+        #expect(try audit[2].decodeData(as: LoginFailed.self) == LoginFailed(subject: nil, reason: "device_unknown_challenge", clientAddress: "198.51.100.7"))
     }
 
     @Test("expired challenges, other keys, other purposes and revoked devices are refused")
@@ -73,19 +83,19 @@ struct DeviceKeyRegistryTests {
 
         let late = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
         fixture.clock.advance(by: DeviceKeyRegistry.challengeLifetime + 1)
-        #expect(try await fixture.devices.login(nonce: late.nonce, signature: try key.signature(for: late.signedBytes).derRepresentation) == .expired)
+        #expect(try await fixture.devices.login(nonce: late.nonce, signature: try key.signature(for: late.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .expired)
 
         let forged = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
         let otherKey = P256.Signing.PrivateKey()
-        #expect(try await fixture.devices.login(nonce: forged.nonce, signature: try otherKey.signature(for: forged.signedBytes).derRepresentation) == .badSignature)
+        #expect(try await fixture.devices.login(nonce: forged.nonce, signature: try otherKey.signature(for: forged.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .badSignature)
 
         let purpose = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
         let elsewhere = DeviceChallenge(nonce: purpose.nonce, deviceID: "phone", purpose: "approve-payment", expiresAt: purpose.expiresAt)
-        #expect(try await fixture.devices.login(nonce: purpose.nonce, signature: try key.signature(for: elsewhere.signedBytes).derRepresentation) == .badSignature)
+        #expect(try await fixture.devices.login(nonce: purpose.nonce, signature: try key.signature(for: elsewhere.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .badSignature)
 
         let revoked = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
         try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
-        #expect(try await fixture.devices.login(nonce: revoked.nonce, signature: try key.signature(for: revoked.signedBytes).derRepresentation) == .deviceNotActive)
+        #expect(try await fixture.devices.login(nonce: revoked.nonce, signature: try key.signature(for: revoked.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .deviceNotActive)
         await #expect(throws: SmartNationError(.identityDeviceNotFound)) { try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject) }
         #expect(try await fixture.devices.devices(of: fixture.subject).first?.revokedAt != nil)
     }

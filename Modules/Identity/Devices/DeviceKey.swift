@@ -50,4 +50,17 @@ public enum DeviceLoginOutcome: Sendable, Hashable {
     case deviceNotActive
     /// The signature does not verify against the device's key and the challenge.
     case badSignature
+
+    /// The outcome's name in audit events: `verified`, `unknown_challenge`, `replayed`, `expired`,
+    /// `device_not_active`, `bad_signature`.
+    public var reason: String {
+        switch self {
+        case .verified: return "verified"
+        case .unknownChallenge: return "unknown_challenge"
+        case .replayed: return "replayed"
+        case .expired: return "expired"
+        case .deviceNotActive: return "device_not_active"
+        case .badSignature: return "bad_signature"
+        }
+    }
 }

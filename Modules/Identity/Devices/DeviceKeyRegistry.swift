@@ -10,11 +10,14 @@ public struct DeviceKeyRegistry: Sendable {
     public static let devicesPerCitizenMax = 10
 
     private let store: any DeviceKeyStore
+    private let auditTrail: any LoginAuditTrail
     private let clock: @Sendable () -> Date
 
-    /// Creates a registry over `store`; `clock` gives the current time.
-    public init(store: any DeviceKeyStore, clock: @escaping @Sendable () -> Date = Date.init) {
+    /// Creates a registry over `store`, recording every device login in `auditTrail`; `clock` gives
+    /// the current time.
+    public init(store: any DeviceKeyStore, auditTrail: any LoginAuditTrail, clock: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
+        self.auditTrail = auditTrail
         self.clock = clock
     }
 
@@ -74,18 +77,37 @@ public struct DeviceKeyRegistry: Sendable {
 
     /// Checks a device's answer: the challenge must be unused, unexpired and for a live device whose
     /// key verifies the DER-encoded ECDSA signature over ``DeviceChallenge/signedBytes``. The
-    /// challenge is used up whatever the outcome, so a failed answer cannot be retried.
-    public func login(nonce: String, signature: Data) async throws(SmartNationError) -> DeviceLoginOutcome {
-        guard let (challenge, alreadyUsed) = try await store.consume(nonce: nonce) else { return .unknownChallenge }
-        if alreadyUsed { return .replayed }
-        guard clock() <= challenge.expiresAt else { return .expired }
-        guard let key = try await store.key(deviceID: challenge.deviceID), key.revokedAt == nil,
-            let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey)
-        else { return .deviceNotActive }
+    /// challenge is used up whatever the outcome, so a failed answer cannot be retried. Every outcome
+    /// is recorded as `login.succeeded` (method `hwk`) or `login.failed`.
+    public func login(nonce: String, signature: Data, clientAddress: String) async throws(SmartNationError) -> DeviceLoginOutcome {
+        let (outcome, subject) = try await check(nonce: nonce, signature: signature)
+        let now = clock()
+        let event: CloudEvent
+        if case .verified(let subject) = outcome {
+            event = try CloudEvent(
+                LoginSucceeded(subject: subject, methods: ["hwk"], clientAddress: clientAddress),
+                source: identityEventSource, subject: subject, time: now)
+        } else {
+            event = try CloudEvent(
+                LoginFailed(subject: subject, reason: "device_\(outcome.reason)", clientAddress: clientAddress),
+                source: identityEventSource, subject: subject, time: now)
+        }
+        try await auditTrail.recordAudit(event)
+        return outcome
+    }
+
+    private func check(nonce: String, signature: Data) async throws(SmartNationError) -> (DeviceLoginOutcome, subject: String?) {
+        guard let (challenge, alreadyUsed) = try await store.consume(nonce: nonce) else { return (.unknownChallenge, nil) }
+        let key = try await store.key(deviceID: challenge.deviceID)
+        if alreadyUsed { return (.replayed, key?.subject) }
+        guard clock() <= challenge.expiresAt else { return (.expired, key?.subject) }
+        guard let key, key.revokedAt == nil, let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey) else {
+            return (.deviceNotActive, key?.subject)
+        }
         guard let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature),
             publicKey.isValidSignature(ecdsa, for: challenge.signedBytes)
-        else { return .badSignature }
-        return .verified(subject: key.subject)
+        else { return (.badSignature, key.subject) }
+        return (.verified(subject: key.subject), key.subject)
     }
 }
 

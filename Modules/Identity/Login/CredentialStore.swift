@@ -11,8 +11,14 @@ public struct StoredCredentials: Sendable, Hashable {
     public var totpLastStep: Int64?
 }
 
+/// Where every login success and failure is recorded (the platform's outbox).
+public protocol LoginAuditTrail: Sendable {
+    /// Appends an audit event to the platform's outbox.
+    func recordAudit(_ event: CloudEvent) async throws(SmartNationError)
+}
+
 /// Where credentials and the login audit trail are kept; the SQL is in ``SQLiteCredentialStore``.
-public protocol CredentialStore: Sendable {
+public protocol CredentialStore: LoginAuditTrail {
     /// The citizen's credentials (empty when none were ever set).
     func credentials(subject: String) async throws(SmartNationError) -> StoredCredentials
     /// Sets or replaces the password's stored form.
@@ -26,6 +32,4 @@ public protocol CredentialStore: Sendable {
     func replaceRecoveryCodeHashes(_ hashes: [String], subject: String) async throws(SmartNationError)
     /// Uses up a recovery code: deletes it and returns `true` if the citizen had it, in one step.
     func consumeRecoveryCode(hash: String, subject: String) async throws(SmartNationError) -> Bool
-    /// Appends an audit event to the platform's outbox.
-    func recordAudit(_ event: CloudEvent) async throws(SmartNationError)
 }
