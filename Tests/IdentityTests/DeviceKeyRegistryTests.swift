@@ -2,51 +2,33 @@ import Crypto
 import Foundation
 import GRDB
 import SmartNationCore
-import Synchronization
 import Testing
 
 @testable import Identity
 
-/// A clock tests move by hand.
-final class ManualClock: Sendable {
-    private let current: Mutex<Date>
-
-    init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
-        current = Mutex(start)
-    }
-
-    var now: Date { current.withLock { $0 } }
-
-    func advance(by seconds: TimeInterval) {
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
-    }
-}
-
 private struct DeviceFixture {
-    let directory: URL
-    let clock: ManualClock
+    let environment: IdentityTestEnvironment
     let devices: DeviceKeyRegistry
-    let database: DatabasePool
-    let subject: String
+
+    var clock: ManualClock { environment.clock }
+    var database: DatabasePool { environment.database }
+    var subject: String { environment.subject }
 
     static func make() async throws -> DeviceFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-devices-\(UUID().uuidString)")
-        let database = try IdentityDatabase.open(in: directory)
-        let clock = ManualClock()
-        let citizen = try await CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: { clock.now }).register(
-            CitizenRegistration(
+        let environment = try await IdentityTestEnvironment.make(
+            registering: CitizenRegistration(
                 nric: "S9812381D", name: "Lim Mei Ling", dateOfBirth: "1998-02-01", sex: .female, nationality: "SINGAPORE CITIZEN",
                 address: try RegisteredAddress(block: "1", street: "Punggol Field", postalCode: "828731")))
+        let clock = environment.clock
         return DeviceFixture(
-            directory: directory, clock: clock,
+            environment: environment,
             devices: DeviceKeyRegistry(
-                store: SQLiteDeviceKeyStore(database: database), auditTrail: SQLiteCredentialStore(database: database), clock: { clock.now }),
-            database: database,
-            subject: citizen.subject)
+                store: SQLiteDeviceKeyStore(database: environment.database),
+                auditTrail: SQLiteCredentialStore(database: environment.database), clock: { clock.now }))
     }
 
     func remove() {
-        try? FileManager.default.removeItem(at: directory)
+        environment.remove()
     }
 }
 

@@ -6,29 +6,25 @@ import Testing
 @testable import Identity
 
 private struct LoginFixture {
-    let directory: URL
-    let clock: ManualClock
-    let database: DatabasePool
-    let registry: CitizenRegistry
+    let environment: IdentityTestEnvironment
     let credentials: SQLiteCredentialStore
-    let subject: String
+
+    var clock: ManualClock { environment.clock }
+    var database: DatabasePool { environment.database }
+    var registry: CitizenRegistry { environment.registry }
+    var subject: String { environment.subject }
 
     static func make() async throws -> LoginFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-login-\(UUID().uuidString)")
-        let database = try IdentityDatabase.open(in: directory)
-        let clock = ManualClock()
-        let registry = CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: { clock.now })
-        let citizen = try await registry.register(
-            CitizenRegistration(
+        let environment = try await IdentityTestEnvironment.make(
+            registering: CitizenRegistration(
                 nric: "G1612348Q", name: "Ana Cruz", dateOfBirth: "1990-09-09", sex: .female, nationality: "PHILIPPINE",
                 address: try RegisteredAddress(block: "8", street: "Marina Boulevard", postalCode: "018981")))
-        return LoginFixture(
-            directory: directory, clock: clock, database: database, registry: registry,
-            credentials: SQLiteCredentialStore(database: database), subject: citizen.subject)
+        return LoginFixture(environment: environment, credentials: SQLiteCredentialStore(database: environment.database))
     }
 
     func login(rounds: Int = 1_000, throttle: LoginThrottle = LoginThrottle()) throws -> PasswordLogin {
-        try PasswordLogin(
+        let clock = clock
+        return try PasswordLogin(
             citizens: registry, credentials: credentials, hasher: PasswordHasher(unsafeTestingRounds: rounds), throttle: throttle,
             clock: { clock.now })
     }
@@ -47,7 +43,7 @@ private struct LoginFixture {
     }
 
     func remove() {
-        try? FileManager.default.removeItem(at: directory)
+        environment.remove()
     }
 }
 

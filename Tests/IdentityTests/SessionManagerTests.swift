@@ -6,26 +6,27 @@ import Testing
 @testable import Identity
 
 private struct SessionFixture {
-    let directory: URL
-    let clock: ManualClock
+    let environment: IdentityTestEnvironment
     let sessions: SessionManager
-    let database: DatabasePool
-    let subject: String
+
+    var clock: ManualClock { environment.clock }
+    var database: DatabasePool { environment.database }
+    var subject: String { environment.subject }
 
     static func make(configuration: SessionManager.Configuration = .init()) async throws -> SessionFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-sessions-\(UUID().uuidString)")
-        let database = try IdentityDatabase.open(in: directory)
-        let clock = ManualClock()
-        let citizen = try await CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: { clock.now }).register(
-            CitizenRegistration(
+        let environment = try await IdentityTestEnvironment.make(
+            registering: CitizenRegistration(
                 nric: "S6005053H", name: "Rajesh Kumar", dateOfBirth: "1960-01-01", sex: .male, nationality: "SINGAPORE CITIZEN",
                 address: try RegisteredAddress(block: "5", street: "Serangoon Road", postalCode: "218227"), preferredLanguage: .tamil))
-        let sessions = SessionManager(store: SQLiteSessionStore(database: database), configuration: configuration, clock: { clock.now })
-        return SessionFixture(directory: directory, clock: clock, sessions: sessions, database: database, subject: citizen.subject)
+        let clock = environment.clock
+        return SessionFixture(
+            environment: environment,
+            sessions: SessionManager(
+                store: SQLiteSessionStore(database: environment.database), configuration: configuration, clock: { clock.now }))
     }
 
     func remove() {
-        try? FileManager.default.removeItem(at: directory)
+        environment.remove()
     }
 }
 

@@ -65,11 +65,8 @@ public struct DeviceKeyRegistry: Sendable {
         guard !purpose.isEmpty, purpose.count <= 64, !purpose.contains("\n") else {
             throw SmartNationError(.identityDeviceIDInvalid, parameters: ["expected": "a purpose of 1 to 64 characters"])
         }
-        var nonce = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in nonce.indices { nonce[index] = generator.next() }
         let challenge = DeviceChallenge(
-            nonce: Data(nonce).base64URLEncoded, deviceID: deviceID, purpose: purpose,
+            nonce: RandomToken.make(), deviceID: deviceID, purpose: purpose,
             expiresAt: Date(timeIntervalSince1970: (clock().timeIntervalSince1970 + Self.challengeLifetime).rounded(.down)))
         try await store.insert(challenge)
         return challenge
@@ -108,13 +105,5 @@ public struct DeviceKeyRegistry: Sendable {
             publicKey.isValidSignature(ecdsa, for: challenge.signedBytes)
         else { return (.badSignature, key.subject) }
         return (.verified(subject: key.subject), key.subject)
-    }
-}
-
-extension Data {
-    /// Base64url without padding (RFC 4648 §5), as tokens and nonces are written.
-    var base64URLEncoded: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

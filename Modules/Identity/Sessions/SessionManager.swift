@@ -42,7 +42,7 @@ public struct SessionManager: Sendable {
         for oldest in live.dropFirst(configuration.sessionsPerCitizenMax - 1) {
             _ = try await store.revoke(subject: subject, id: oldest.id, at: now)
         }
-        let token = Self.randomToken()
+        let token = RandomToken.make()
         let session = Session(
             id: UUID().uuidString.lowercased(), subject: subject, authenticationMethods: methods, createdAt: now, lastSeenAt: now,
             revokedAt: nil)
@@ -88,10 +88,5 @@ public struct SessionManager: Sendable {
 
     static func hash(_ token: String) -> Data {
         Data(SHA256.hash(data: Data(token.utf8)))
-    }
-
-    private static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64URLEncoded
     }
 }

@@ -24,7 +24,7 @@ public struct SQLiteCitizenStore: CitizenStore {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw SmartNationError(.identityCitizenExists, httpStatus: 409)
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -39,7 +39,7 @@ public struct SQLiteCitizenStore: CitizenStore {
                 try Outbox.enqueue(event, in: db)
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -56,7 +56,7 @@ public struct SQLiteCitizenStore: CitizenStore {
         do {
             record = try await database.read { db in try Data.fetchOne(db, sql: sql, arguments: [argument]) }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
         guard let record else { return nil }
         do {

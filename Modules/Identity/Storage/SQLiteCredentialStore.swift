@@ -21,7 +21,7 @@ public struct SQLiteCredentialStore: CredentialStore {
                     passwordHash: row["password_hash"], totpSecret: row["totp_secret"], totpLastStep: row["totp_last_step"])
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -47,7 +47,7 @@ public struct SQLiteCredentialStore: CredentialStore {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
             throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -60,7 +60,7 @@ public struct SQLiteCredentialStore: CredentialStore {
                 return db.changesCount == 1
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -75,7 +75,7 @@ public struct SQLiteCredentialStore: CredentialStore {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
             throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -86,7 +86,7 @@ public struct SQLiteCredentialStore: CredentialStore {
                 return db.changesCount == 1
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -94,7 +94,7 @@ public struct SQLiteCredentialStore: CredentialStore {
         do {
             try await database.write { db in try Outbox.enqueue(event, in: db) }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 }

@@ -26,7 +26,7 @@ public struct SQLiteDeviceKeyStore: DeviceKeyStore {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
             throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -51,7 +51,7 @@ public struct SQLiteDeviceKeyStore: DeviceKeyStore {
                 }
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -64,7 +64,7 @@ public struct SQLiteDeviceKeyStore: DeviceKeyStore {
                 return db.changesCount == 1
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -79,7 +79,7 @@ public struct SQLiteDeviceKeyStore: DeviceKeyStore {
                     arguments: [challenge.nonce, challenge.deviceID, challenge.purpose, challenge.expiresAt.timeIntervalSince1970])
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -96,15 +96,7 @@ public struct SQLiteDeviceKeyStore: DeviceKeyStore {
                 return (challenge, (row["used"] as Int) != 0)
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
-    }
-}
-
-/// Maps storage failures to the platform's error shape.
-enum IdentityStorage {
-    static func error(_ error: any Error) -> SmartNationError {
-        if let error = error as? SmartNationError { return error }
-        return SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 503)
     }
 }

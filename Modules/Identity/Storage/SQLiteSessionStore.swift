@@ -25,7 +25,7 @@ public struct SQLiteSessionStore: SessionStore {
                     ])
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -39,7 +39,7 @@ public struct SQLiteSessionStore: SessionStore {
                 try db.execute(sql: "UPDATE session SET last_seen_at = ? WHERE id = ?", arguments: [date.timeIntervalSince1970, id])
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -52,7 +52,7 @@ public struct SQLiteSessionStore: SessionStore {
                 return db.changesCount
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -75,7 +75,7 @@ public struct SQLiteSessionStore: SessionStore {
                 }
             }
         } catch {
-            throw IdentityStorage.error(error)
+            throw SmartNationError.storage(error)
         }
     }
 }

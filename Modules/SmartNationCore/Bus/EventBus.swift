@@ -58,21 +58,22 @@ public final class EventBus: Sendable {
     /// Publishes one event to every matching subscription, suspending while a matching subscriber's
     /// buffer is full. Throws ``SmartNationError/Code/busClosed`` after ``shutdown()``.
     public func publish(_ event: CloudEvent) async throws(SmartNationError) {
-        let registrations = try liveRegistrations()
-        publishedCount.add(1, ordering: .relaxed)
-        for registration in registrations where registration.pattern.matches(event.type) {
-            await registration.buffer.enqueue(event)
-        }
+        await deliver(event, to: try liveRegistrations())
     }
 
     /// Publishes events in order, as if by repeated ``publish(_:)-(CloudEvent)``.
     public func publish(_ events: some Sequence<CloudEvent>) async throws(SmartNationError) {
         let registrations = try liveRegistrations()
         for event in events {
-            publishedCount.add(1, ordering: .relaxed)
-            for registration in registrations where registration.pattern.matches(event.type) {
-                await registration.buffer.enqueue(event)
-            }
+            await deliver(event, to: registrations)
+        }
+    }
+
+    @inline(__always)
+    private func deliver(_ event: CloudEvent, to registrations: [Registration]) async {
+        publishedCount.add(1, ordering: .relaxed)
+        for registration in registrations where registration.pattern.matches(event.type) {
+            await registration.buffer.enqueue(event)
         }
     }
 

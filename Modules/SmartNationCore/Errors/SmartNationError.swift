@@ -72,6 +72,15 @@ public struct SmartNationError: Error, Sendable, Hashable, CustomStringConvertib
     }
 }
 
+extension SmartNationError {
+    /// The error a store throws when its database fails: `error` itself when it is already a
+    /// ``SmartNationError``, otherwise ``Code/storageUnavailable`` (HTTP 503) with the cause as `reason`.
+    public static func storage(_ error: any Error, file: String = #fileID, line: Int = #line) -> SmartNationError {
+        if let error = error as? SmartNationError { return error }
+        return SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 503, file: file, line: line)
+    }
+}
+
 extension SmartNationError.Code {
     /// A configuration value has the wrong type or is out of range.
     public static let configurationInvalidValue = Self("core.config.invalid_value")

@@ -50,7 +50,7 @@ public final class EventLog: Sendable {
                 try Self.lastOffset(in: db)
             }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
         notifier = Mutex(Notifier(lastOffset: last))
     }
@@ -129,7 +129,7 @@ public final class EventLog: Sendable {
         do {
             return try await pool.read { db in try Self.relayedSequence(of: outbox, in: db) }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -195,7 +195,7 @@ public final class EventLog: Sendable {
                 return added
             }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
         if let newest = appended.last?.offset {
             announce(newest)
@@ -247,7 +247,7 @@ public final class EventLog: Sendable {
                 return rows
             }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
         return try rows.map { row throws(SmartNationError) in
             LoggedEvent(offset: row.0, event: try CloudEventCoding.decode(row.1))
@@ -263,7 +263,7 @@ public final class EventLog: Sendable {
                     db, sql: "SELECT sequence FROM subscriber_offset WHERE subscriber = ?", arguments: [subscriber]) ?? 0
             }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -288,7 +288,7 @@ public final class EventLog: Sendable {
                     arguments: [subscriber, offset, updatedAt])
             }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -303,7 +303,7 @@ public final class EventLog: Sendable {
                 return offsets
             }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -338,7 +338,7 @@ public final class EventLog: Sendable {
                 return report
             }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -365,7 +365,7 @@ public final class EventLog: Sendable {
                 return (row[0], row[1])
             }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -374,7 +374,7 @@ public final class EventLog: Sendable {
         do {
             _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
         } catch {
-            throw Self.storageError(error)
+            throw SmartNationError.storage(error)
         }
     }
 
@@ -414,10 +414,5 @@ public final class EventLog: Sendable {
                 parameters: ["maximum": String(maximumSubscriberNameLength)]
             )
         }
-    }
-
-    static func storageError(_ error: any Error) -> SmartNationError {
-        if let error = error as? SmartNationError { return error }
-        return SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 503)
     }
 }

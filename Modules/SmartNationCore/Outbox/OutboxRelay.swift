@@ -74,7 +74,7 @@ public final class OutboxRelay: Sendable {
                 ).map { ($0["sequence"], $0["envelope"]) }
             }
         } catch {
-            throw EventLog.storageError(error)
+            throw SmartNationError.storage(error)
         }
         guard let lastSequence = rows.last?.sequence else { return 0 }
         let relayed = try rows.map { row throws(SmartNationError) in
@@ -87,7 +87,7 @@ public final class OutboxRelay: Sendable {
                 try db.execute(sql: "DELETE FROM \(Outbox.tableName) WHERE sequence <= ?", arguments: [lastSequence])
             }
         } catch {
-            throw EventLog.storageError(error)
+            throw SmartNationError.storage(error)
         }
         if appended.count < relayed.count {
             logger.info(
