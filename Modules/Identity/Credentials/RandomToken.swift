@@ -1,8 +1,19 @@
+import Crypto
 import Foundation
 
 /// Unguessable tokens from the system's random generator, written base64url without padding
-/// (RFC 4648 §5): session tokens and device-challenge nonces.
+/// (RFC 4648 §5): session tokens, device-challenge nonces, OAuth codes and tokens.
 enum RandomToken {
+    /// The SHA-256 of a token, the form bearer tokens are stored in.
+    static func hash(_ token: String) -> Data {
+        Data(SHA256.hash(data: Data(token.utf8)))
+    }
+
+    /// The SHA-256 of `text` in base64url: PKCE challenges, DPoP `ath`.
+    static func hashBase64URL(_ text: String) -> String {
+        hash(text).base64URLEncoded
+    }
+
     /// `byteCount` random bytes as base64url text.
     static func make(byteCount: Int = 32) -> String {
         precondition(byteCount >= 16, "a token carries at least 128 bits")
@@ -16,5 +27,13 @@ extension Data {
     var base64URLEncoded: String {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Decodes base64url without padding (RFC 4648 §5); `nil` when it is not.
+    init?(base64URLEncoded text: String) {
+        guard !text.contains("=") else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
     }
 }

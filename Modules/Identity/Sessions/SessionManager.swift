@@ -46,13 +46,13 @@ public struct SessionManager: Sendable {
         let session = Session(
             id: UUID().uuidString.lowercased(), subject: subject, authenticationMethods: methods, createdAt: now, lastSeenAt: now,
             revokedAt: nil)
-        try await store.insert(session, tokenHash: Self.hash(token))
+        try await store.insert(session, tokenHash: RandomToken.hash(token))
         return IssuedSession(token: token, session: session)
     }
 
     /// Checks a presented token; a live session's last use becomes now.
     public func validate(token: String) async throws(SmartNationError) -> SessionValidation {
-        guard token.utf8.count <= 128, var session = try await store.session(tokenHash: Self.hash(token)) else { return .unknown }
+        guard token.utf8.count <= 128, var session = try await store.session(tokenHash: RandomToken.hash(token)) else { return .unknown }
         if session.revokedAt != nil { return .revoked }
         let now = clock()
         guard now.timeIntervalSince(session.lastSeenAt) <= configuration.idleTimeout,
@@ -84,9 +84,5 @@ public struct SessionManager: Sendable {
     @discardableResult
     public func revokeAll(of subject: String) async throws(SmartNationError) -> Int {
         try await store.revoke(subject: subject, id: nil, at: clock())
-    }
-
-    static func hash(_ token: String) -> Data {
-        Data(SHA256.hash(data: Data(token.utf8)))
     }
 }

@@ -84,6 +84,7 @@ public enum IdentityDatabase {
                     ) WITHOUT ROWID
                     """)
         }
+        OpenIDStorage.registerMigrations(in: &migrator)
         return migrator
     }
 }

@@ -1,0 +1,75 @@
+import Foundation
+import SmartNationCore
+
+/// A validated authorization request, as pushed to the PAR endpoint and waiting for the citizen.
+public struct AuthorizationRequest: Sendable, Hashable, Codable {
+    /// The client.
+    public let clientID: String
+    /// The registered redirect URI the response goes to.
+    public let redirectURI: String
+    /// What is asked for.
+    public let scopes: ScopeSet
+    /// The client's `state`, echoed in the response.
+    public let state: String?
+    /// The client's `nonce`, echoed in the ID token.
+    public let nonce: String?
+    /// The PKCE S256 code challenge.
+    public let codeChallenge: String
+    /// The DPoP key the PAR request proved, to which the code is bound.
+    public let dpopJKT: String?
+
+    /// The longest `state` or `nonce` accepted.
+    public static let opaqueValueLengthMax = 512
+
+    /// Validates a pushed request's form against the client's registration.
+    init(form: [String: String], client: OpenIDClient, dpopJKT: String?) throws(SmartNationError) {
+        guard form["request_uri"] == nil, form["request"] == nil else {
+            throw .oauth(.oauthRequestInvalid, "invalid_request", "request and request_uri are not accepted at the PAR endpoint")
+        }
+        guard form["response_type"] == "code" else {
+            throw .oauth(.oauthResponseTypeUnsupported, "unsupported_response_type", "response_type must be code")
+        }
+        guard let redirectURI = form["redirect_uri"], client.redirectURIs.contains(redirectURI) else {
+            throw .oauth(.oauthRedirectURIUnregistered, "invalid_request", "redirect_uri is not registered for this client")
+        }
+        let scopes = try ScopeSet(parsing: form["scope"] ?? "")
+        guard scopes.attributes.isSubset(of: client.allowedAttributes) else {
+            let refused = scopes.attributes.subtracting(client.allowedAttributes).sorted().map(\.rawValue).joined(separator: " ")
+            throw .oauth(.oauthScopeInvalid, "invalid_scope", "the client may not ask for \(refused)")
+        }
+        guard form["code_challenge_method"] == "S256", let challenge = form["code_challenge"], PKCE.isWellFormed(challenge: challenge) else {
+            throw .oauth(.oauthPKCERequired, "invalid_request", "PKCE with code_challenge_method S256 is required")
+        }
+        for name in ["state", "nonce"] {
+            if let value = form[name], value.isEmpty || value.utf8.count > Self.opaqueValueLengthMax {
+                throw .oauth(.oauthRequestInvalid, "invalid_request", "\(name) must be 1 to \(Self.opaqueValueLengthMax) bytes")
+            }
+        }
+        if let named = form["client_id"], named != client.clientID {
+            throw .oauth(.oauthRequestInvalid, "invalid_request", "client_id differs from the authenticated client")
+        }
+        clientID = client.clientID
+        self.redirectURI = redirectURI
+        self.scopes = scopes
+        state = form["state"]
+        nonce = form["nonce"]
+        codeChallenge = challenge
+        self.dpopJKT = dpopJKT
+    }
+}
+
+/// RFC 7636 PKCE with S256.
+enum PKCE {
+    /// A challenge is the base64url SHA-256 of a verifier: 43 characters.
+    static func isWellFormed(challenge: String) -> Bool {
+        challenge.utf8.count == 43 && Data(base64URLEncoded: challenge)?.count == 32
+    }
+
+    /// Whether `verifier` (43 to 128 unreserved characters) hashes to `challenge`.
+    static func verify(_ verifier: String, against challenge: String) -> Bool {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        guard (43...128).contains(verifier.utf8.count), verifier.utf8.allSatisfy(unreserved.contains) else { return false }
+        let computed = RandomToken.hashBase64URL(verifier)
+        return constantTimeEquals(Array(computed.utf8), Array(challenge.utf8))
+    }
+}

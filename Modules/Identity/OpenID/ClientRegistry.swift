@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import JWTKit
+import SmartNationCore
+
+/// The client registry behind the admin API: integrators' applications, their exact redirect URIs,
+/// allowed scopes and public keys.
+public struct ClientRegistry: Sendable {
+    /// The most redirect URIs one client registers.
+    public static let redirectURIsMax = 10
+    /// The largest JWKS document accepted.
+    public static let jwksBytesMax = 16 * 1024
+    /// The most keys in one client's JWKS.
+    public static let jwksKeysMax = 10
+
+    private let database: DatabasePool
+    private let clock: @Sendable () -> Date
+
+    /// A registry over the identity database.
+    public init(database: DatabasePool, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// Registers a client after checking its metadata; a development client (no JWKS) gets a secret.
+    public func register(_ registration: ClientRegistration) async throws(SmartNationError) -> RegisteredClient {
+        let name = registration.name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count) else { throw Self.invalid("name must be 1 to 100 characters") }
+        guard (1...Self.redirectURIsMax).contains(registration.redirectURIs.count) else {
+            throw Self.invalid("register 1 to \(Self.redirectURIsMax) redirect URIs")
+        }
+        for uri in registration.redirectURIs { try Self.checkRedirectURI(uri) }
+        var attributes = Set<PersonAttribute>()
+        for scope in registration.scopes where scope != ScopeSet.openID {
+            guard let attribute = PersonAttribute(rawValue: scope) else { throw Self.invalid("unknown scope \(scope)") }
+            attributes.insert(attribute)
+        }
+        let authentication: OpenIDClient.Authentication
+        let secret: String?
+        if let jwks = registration.jwks {
+            try Self.checkJWKS(jwks)
+            authentication = .privateKeyJWT(jwks: jwks)
+            secret = nil
+        } else {
+            let generated = RandomToken.make(byteCount: 32)
+            authentication = .clientSecretBasic(secretHash: RandomToken.hash(generated))
+            secret = generated
+        }
+        let client = OpenIDClient(
+            clientID: "sn-" + UUID().uuidString.lowercased(), name: name, redirectURIs: registration.redirectURIs,
+            allowedAttributes: attributes, authentication: authentication,
+            dpopBoundAccessTokens: registration.dpopBoundAccessTokens, registeredAt: clock())
+        let record = try Self.encode(client)
+        do {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO oidc_client (client_id, record) VALUES (?, ?)", arguments: [client.clientID, record])
+            }
+        } catch {
+            throw .storage(error)
+        }
+        return RegisteredClient(client: client, secret: secret)
+    }
+
+    /// The live client `clientID`, or `nil`.
+    public func client(id clientID: String) async throws(SmartNationError) -> OpenIDClient? {
+        guard clientID.utf8.count <= 64 else { return nil }
+        let record: Data?
+        do {
+            record = try await database.read { db in
+                try Data.fetchOne(db, sql: "SELECT record FROM oidc_client WHERE client_id = ? AND removed_at IS NULL", arguments: [clientID])
+            }
+        } catch {
+            throw .storage(error)
+        }
+        return try record.map(Self.decode)
+    }
+
+    /// Every live client, oldest first.
+    public func clients() async throws(SmartNationError) -> [OpenIDClient] {
+        let records: [Data]
+        do {
+            records = try await database.read { db in
+                try Data.fetchAll(db, sql: "SELECT record FROM oidc_client WHERE removed_at IS NULL")
+            }
+        } catch {
+            throw .storage(error)
+        }
+        return try records.map(Self.decode).sorted { $0.registeredAt < $1.registeredAt }
+    }
+
+    /// Removes a client and revokes every grant it holds.
+    public func remove(id clientID: String) async throws(SmartNationError) {
+        let now = clock().timeIntervalSince1970
+        let removed: Bool
+        do {
+            removed = try await database.write { db in
+                try db.execute(
+                    sql: "UPDATE oidc_client SET removed_at = ? WHERE client_id = ? AND removed_at IS NULL", arguments: [now, clientID])
+                guard db.changesCount == 1 else { return false }
+                try db.execute(
+                    sql: "UPDATE oidc_grant SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL", arguments: [now, clientID])
+                return true
+            }
+        } catch {
+            throw .storage(error)
+        }
+        guard removed else { throw SmartNationError(.oauthClientUnknown, parameters: ["client_id": clientID], httpStatus: 404) }
+    }
+
+    static func checkRedirectURI(_ text: String) throws(SmartNationError) {
+        guard text.utf8.count <= 512, let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
+              components.fragment == nil else {
+            throw invalid("redirect URI \(text) is not an absolute URL without a fragment")
+        }
+        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
+        guard components.scheme == "https" || (components.scheme == "http" && loopback) else {
+            throw invalid("redirect URI \(text) must use https (http only on loopback)")
+        }
+    }
+
+    /// Checks that `jwks` is a JWKS document of 1 to 10 public P-256 keys.
+    static func checkJWKS(_ jwks: String) throws(SmartNationError) {
+        guard jwks.utf8.count <= jwksBytesMax else { throw invalid("the JWKS is larger than \(jwksBytesMax) bytes") }
+        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(jwks.utf8)),
+              case .array(let keys)? = document["keys"], (1...jwksKeysMax).contains(keys.count) else {
+            throw invalid("jwks must be a JWKS document with 1 to \(jwksKeysMax) keys")
+        }
+        for key in keys {
+            guard key["kty"]?.stringValue == "EC", key["crv"]?.stringValue == "P-256",
+                  key["x"]?.stringValue != nil, key["y"]?.stringValue != nil else {
+                throw invalid("every client key must be an EC P-256 key (ES256)")
+            }
+            guard key["d"] == nil else { throw invalid("the JWKS holds a private key; register public keys only") }
+        }
+        guard (try? JSONDecoder().decode(JWKS.self, from: Data(jwks.utf8))) != nil else { throw invalid("the JWKS keys do not parse") }
+    }
+
+    private static func invalid(_ reason: String) -> SmartNationError {
+        .oauth(.oauthClientMetadataInvalid, "invalid_client_metadata", reason)
+    }
+
+    private static func encode(_ client: OpenIDClient) throws(SmartNationError) -> Data {
+        do { return try JSONEncoder().encode(client) } catch { throw .storage(error) }
+    }
+
+    private static func decode(_ record: Data) throws(SmartNationError) -> OpenIDClient {
+        do { return try JSONDecoder().decode(OpenIDClient.self, from: record) } catch { throw .storage(error) }
+    }
+}

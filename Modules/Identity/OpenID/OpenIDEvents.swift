@@ -1,0 +1,32 @@
+import SmartNationCore
+
+/// A citizen consented to share attributes with a client.
+public struct ConsentGranted: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.consent.granted"
+    /// The citizen's subject.
+    public var subject: String
+    /// The client.
+    public var clientID: String
+    /// The attributes consented, sorted.
+    public var attributes: [String]
+}
+
+/// A citizen withdrew a consent; every grant the client held for them is revoked.
+public struct ConsentRevoked: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.consent.revoked"
+    /// The citizen's subject.
+    public var subject: String
+    /// The client.
+    public var clientID: String
+}
+
+/// The provider refused an OAuth or OpenID request: the audit trail of bad input.
+public struct OAuthRequestRejected: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.oauth.rejected"
+    /// The endpoint: `par`, `authorize`, `token`, `userinfo`, `revoke`, `introspect`, `device_authorization`.
+    public var endpoint: String
+    /// The stable error code.
+    public var code: String
+    /// The client, when the request named one.
+    public var clientID: String?
+}

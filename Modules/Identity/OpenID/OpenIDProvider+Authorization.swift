@@ -1,0 +1,200 @@
+import Foundation
+import GRDB
+import SmartNationCore
+
+/// The answer of the pushed authorization endpoint (RFC 9126 §2.2).
+public struct PushedAuthorization: Sendable, Hashable {
+    /// The `request_uri` the client sends the citizen's browser to the authorization endpoint with.
+    public let requestURI: String
+    /// Seconds until it expires.
+    public let expiresIn: Int
+}
+
+/// A pushed request waiting for the citizen, with its client: what the login and consent pages show.
+public struct PendingAuthorization: Sendable, Hashable {
+    /// The request.
+    public let request: AuthorizationRequest
+    /// The client asking.
+    public let client: OpenIDClient
+}
+
+/// A DPoP proof as a request carries it, with the method and URL it was sent to.
+public struct DPoPEvidence: Sendable, Hashable {
+    /// The `DPoP` header's value.
+    public var proof: String
+    /// The HTTP method.
+    public var method: String
+    /// The endpoint's URL as the provider publishes it.
+    public var url: String
+
+    /// Evidence for `method` and `url`.
+    public init(proof: String, method: String, url: String) {
+        self.proof = proof
+        self.method = method
+        self.url = url
+    }
+}
+
+extension OpenIDProvider {
+    static let requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
+
+    /// The pushed authorization endpoint: authenticates the client, validates the request and keeps
+    /// it for ``OpenIDSettings/pushedRequestLifetime``.
+    public func pushAuthorizationRequest(
+        form: [String: String], credentials: ClientCredentials, dpopProof: String?
+    ) async throws(SmartNationError) -> PushedAuthorization {
+        try await audited(endpoint: "par", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
+            let client = try await authenticator.authenticate(credentials)
+            var jkt: String?
+            if let dpopProof {
+                jkt = try await dpop.verify(dpopProof, method: "POST", url: settings.pushedAuthorizationEndpoint)
+            }
+            let request = try AuthorizationRequest(form: form, client: client, dpopJKT: jkt)
+            let requestURI = Self.requestURIPrefix + RandomToken.make(byteCount: 32)
+            let now = clock()
+            let record = try Self.encode(request)
+            do {
+                try await database.write { db in
+                    let pending = try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM oidc_pushed_request WHERE client_id = ? AND used = 0 AND expires_at > ?",
+                        arguments: [client.clientID, now.timeIntervalSince1970]) ?? 0
+                    guard pending < Self.pendingPerClientMax else {
+                        throw SmartNationError.oauth(.oauthRequestInvalid, "temporarily_unavailable", httpStatus: 503, "too many pending requests")
+                    }
+                    try db.execute(
+                        sql: "INSERT INTO oidc_pushed_request (request_uri, client_id, record, expires_at) VALUES (?, ?, ?, ?)",
+                        arguments: [requestURI, client.clientID, record, now.timeIntervalSince1970 + settings.pushedRequestLifetime])
+                }
+            } catch {
+                throw .storage(error)
+            }
+            return PushedAuthorization(requestURI: requestURI, expiresIn: Int(settings.pushedRequestLifetime))
+        }
+    }
+
+    /// The pushed request behind `requestURI`, for the login and consent pages. Refuses requests
+    /// that did not come through PAR, and unknown, expired, used or foreign `request_uri`s.
+    public func pendingAuthorization(clientID: String?, requestURI: String?) async throws(SmartNationError) -> PendingAuthorization {
+        try await audited(endpoint: "authorize", clientID: clientID) { () async throws(SmartNationError) in
+            guard let requestURI, let clientID else {
+                throw .oauth(.oauthPushedRequestRequired, "invalid_request", "authorization requests are pushed first (PAR): send client_id and request_uri")
+            }
+            return try await pending(clientID: clientID, requestURI: requestURI)
+        }
+    }
+
+    /// The attributes of `pending` the citizen has not yet consented to share with its client.
+    public func attributesNeedingConsent(_ pending: PendingAuthorization, subject: String) async throws(SmartNationError) -> Set<PersonAttribute> {
+        let granted = try await consentedAttributes(subject: subject, clientID: pending.client.clientID)
+        return pending.request.scopes.attributes.subtracting(granted)
+    }
+
+    /// Ends an authorization: on approval records the consent, issues a single-use code and returns
+    /// the redirect (`code`, `state`, `iss`); on denial returns the `access_denied` redirect. The
+    /// `request_uri` is used up either way.
+    public func completeAuthorization(
+        clientID: String, requestURI: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool
+    ) async throws(SmartNationError) -> String {
+        try await audited(endpoint: "authorize", clientID: clientID) { () async throws(SmartNationError) in
+            let pending = try await pending(clientID: clientID, requestURI: requestURI)
+            let request = pending.request
+            let now = clock()
+            var response = [("iss", settings.issuer)]
+            if let state = request.state { response.append(("state", state)) }
+            guard approved else {
+                do {
+                    try await database.write { db in try Self.markUsed(requestURI, in: db) }
+                } catch {
+                    throw .storage(error)
+                }
+                return Self.redirect(request.redirectURI, [("error", "access_denied")] + response)
+            }
+            let code = RandomToken.make(byteCount: 32)
+            let consentEvent = try CloudEvent(
+                ConsentGranted(subject: subject, clientID: clientID, attributes: request.scopes.attributes.sorted().map(\.rawValue)),
+                source: identityEventSource, subject: subject, time: now)
+            do {
+                try await database.write { db in
+                    try Self.markUsed(requestURI, in: db)
+                    let grantID = try Self.insertGrant(
+                        clientID: clientID, subject: subject, scopes: request.scopes, methods: methods, authTime: authenticatedAt, in: db)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO oidc_authorization_code (code_hash, grant_id, redirect_uri, code_challenge, nonce, dpop_jkt, expires_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            RandomToken.hash(code), grantID, request.redirectURI, request.codeChallenge, request.nonce, request.dpopJKT,
+                            now.timeIntervalSince1970 + settings.authorizationCodeLifetime,
+                        ])
+                    try Self.recordConsent(subject: subject, clientID: clientID, attributes: request.scopes.attributes, now: now, event: consentEvent, in: db)
+                }
+            } catch {
+                throw .storage(error)
+            }
+            return Self.redirect(request.redirectURI, [("code", code)] + response)
+        }
+    }
+
+    private func pending(clientID: String, requestURI: String) async throws(SmartNationError) -> PendingAuthorization {
+        let row: Row?
+        do {
+            row = try await database.read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT client_id, record, expires_at, used FROM oidc_pushed_request WHERE request_uri = ?",
+                    arguments: [requestURI])
+            }
+        } catch {
+            throw .storage(error)
+        }
+        guard let row, row["client_id"] as String == clientID, row["used"] as Int == 0,
+              row["expires_at"] as Double > clock().timeIntervalSince1970 else {
+            throw .oauth(.oauthRequestURIInvalid, "invalid_request_uri", "the request_uri is unknown, expired, used, or not this client's")
+        }
+        guard let client = try await clients.client(id: clientID) else {
+            throw .oauth(.oauthClientUnknown, "invalid_client", httpStatus: 401, "no such client")
+        }
+        return PendingAuthorization(request: try Self.decode(row["record"]), client: client)
+    }
+
+    private static func markUsed(_ requestURI: String, in db: Database) throws {
+        try db.execute(sql: "UPDATE oidc_pushed_request SET used = 1 WHERE request_uri = ? AND used = 0", arguments: [requestURI])
+        guard db.changesCount == 1 else {
+            throw SmartNationError.oauth(.oauthRequestURIInvalid, "invalid_request_uri", "the request_uri was used meanwhile")
+        }
+    }
+
+    static func insertGrant(
+        clientID: String, subject: String, scopes: ScopeSet, methods: [String], authTime: Date, in db: Database
+    ) throws -> String {
+        let grantID = UUID().uuidString.lowercased()
+        try db.execute(
+            sql: "INSERT INTO oidc_grant (grant_id, client_id, subject, scopes, methods, auth_time) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [grantID, clientID, subject, scopes.text, methods.joined(separator: " "), authTime.timeIntervalSince1970])
+        return grantID
+    }
+
+    static func redirect(_ base: String, _ parameters: [(String, String)]) -> String {
+        var components = URLComponents(string: base) ?? URLComponents()
+        var items = components.queryItems ?? []
+        items += parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
+        components.percentEncodedQuery = items.map { item in
+            "\(formEncode(item.name))=\(formEncode(item.value ?? ""))"
+        }.joined(separator: "&")
+        return components.string ?? base
+    }
+
+    private static func formEncode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    private static func encode(_ request: AuthorizationRequest) throws(SmartNationError) -> Data {
+        do { return try JSONEncoder().encode(request) } catch { throw .storage(error) }
+    }
+
+    private static func decode(_ record: Data) throws(SmartNationError) -> AuthorizationRequest {
+        do { return try JSONDecoder().decode(AuthorizationRequest.self, from: record) } catch { throw .storage(error) }
+    }
+}

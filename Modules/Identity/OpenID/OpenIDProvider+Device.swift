@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+import SmartNationCore
+
+/// The device authorization grant (RFC 8628): the "scan with your app" login at a kiosk.
+public struct DeviceGrant: Sendable, Hashable {
+    /// The grant type the device polls the token endpoint with.
+    public static let grantType = "urn:ietf:params:oauth:grant-type:device_code"
+    /// The alphabet of user codes: consonants only, so no word is spelt and nothing is misread.
+    static let userCodeAlphabet = Array("BCDFGHJKLMNPQRSTVWXZ")
+
+    /// The secret the device polls with.
+    public let deviceCode: String
+    /// What the citizen types or scans, `XXXX-XXXX`.
+    public let userCode: String
+    /// Where the citizen approves.
+    public let verificationURI: String
+    /// The verification URI with the user code filled in, for a QR code.
+    public let verificationURIComplete: String
+    /// Seconds until the codes expire.
+    public let expiresIn: Int
+    /// The least seconds between polls.
+    public let interval: Int
+
+    /// The JSON body of the device authorization response.
+    public var json: JSONValue {
+        .object([
+            "device_code": .string(deviceCode), "user_code": .string(userCode), "verification_uri": .string(verificationURI),
+            "verification_uri_complete": .string(verificationURIComplete), "expires_in": .integer(Int64(expiresIn)),
+            "interval": .integer(Int64(interval)),
+        ])
+    }
+
+    /// A user code as typed: upper-cased, dashes and spaces removed, re-dashed; `nil` when it
+    /// cannot be one.
+    static func normalise(userCode: String) -> String? {
+        let letters = userCode.uppercased().filter { $0 != "-" && $0 != " " }
+        guard letters.count == 8, letters.allSatisfy(userCodeAlphabet.contains) else { return nil }
+        return String(letters.prefix(4)) + "-" + String(letters.suffix(4))
+    }
+}
+
+/// A device authorization waiting for the citizen: what the citizen app shows before approval.
+public struct PendingDeviceAuthorization: Sendable, Hashable {
+    /// The client asking.
+    public let client: OpenIDClient
+    /// What it asks for.
+    public let scopes: ScopeSet
+}
+
+extension OpenIDProvider {
+    /// The device authorization endpoint: issues a device code and a user code.
+    public func startDeviceAuthorization(form: [String: String], credentials: ClientCredentials) async throws(SmartNationError) -> DeviceGrant {
+        try await audited(endpoint: "device_authorization", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
+            let client = try await authenticator.authenticate(credentials)
+            let scopes = try ScopeSet(parsing: form["scope"] ?? "")
+            guard scopes.attributes.isSubset(of: client.allowedAttributes) else {
+                throw .oauth(.oauthScopeInvalid, "invalid_scope", "the client may not ask for these attributes")
+            }
+            let deviceCode = RandomToken.make(byteCount: 32)
+            var generator = SystemRandomNumberGenerator()
+            let letters = String((0..<8).map { _ in DeviceGrant.userCodeAlphabet.randomElement(using: &generator)! })
+            let userCode = String(letters.prefix(4)) + "-" + String(letters.suffix(4))
+            let now = clock().timeIntervalSince1970
+            do {
+                try await database.write { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO oidc_device_authorization (device_code_hash, user_code, client_id, scopes, expires_at, status)
+                            VALUES (?, ?, ?, ?, ?, 'pending')
+                            """,
+                        arguments: [RandomToken.hash(deviceCode), userCode, client.clientID, scopes.text, now + settings.deviceCodeLifetime])
+                }
+            } catch {
+                throw .storage(error)
+            }
+            return DeviceGrant(
+                deviceCode: deviceCode, userCode: userCode, verificationURI: settings.deviceVerificationURI,
+                verificationURIComplete: settings.deviceVerificationURI + "?user_code=" + userCode,
+                expiresIn: Int(settings.deviceCodeLifetime), interval: Int(settings.devicePollingInterval))
+        }
+    }
+
+    /// The pending device authorization behind a user code, for the citizen app to show.
+    public func pendingDeviceAuthorization(userCode: String) async throws(SmartNationError) -> PendingDeviceAuthorization {
+        let (clientID, scopes) = try await pendingDevice(userCode: userCode)
+        guard let client = try await clients.client(id: clientID) else {
+            throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")
+        }
+        return PendingDeviceAuthorization(client: client, scopes: scopes)
+    }
+
+    /// The citizen's decision on a device authorization, made in the citizen app while logged in.
+    /// Approval records the consent and lets the device's next poll receive tokens.
+    public func decideDeviceAuthorization(
+        userCode: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool
+    ) async throws(SmartNationError) {
+        try await audited(endpoint: "device_approval", clientID: nil) { () async throws(SmartNationError) in
+            let (clientID, scopes) = try await pendingDevice(userCode: userCode)
+            guard let normalised = DeviceGrant.normalise(userCode: userCode) else { preconditionFailure("pendingDevice normalised it") }
+            let now = clock()
+            let event = try CloudEvent(
+                ConsentGranted(subject: subject, clientID: clientID, attributes: scopes.attributes.sorted().map(\.rawValue)),
+                source: identityEventSource, subject: subject, time: now)
+            do {
+                try await database.write { db in
+                    var grantID: String?
+                    if approved {
+                        grantID = try Self.insertGrant(clientID: clientID, subject: subject, scopes: scopes, methods: methods, authTime: authenticatedAt, in: db)
+                        try Self.recordConsent(subject: subject, clientID: clientID, attributes: scopes.attributes, now: now, event: event, in: db)
+                    }
+                    try db.execute(
+                        sql: "UPDATE oidc_device_authorization SET status = ?, grant_id = ? WHERE user_code = ? AND status = 'pending'",
+                        arguments: [approved ? "approved" : "denied", grantID, normalised])
+                    guard db.changesCount == 1 else {
+                        throw SmartNationError.oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code was decided meanwhile")
+                    }
+                }
+            } catch {
+                throw .storage(error)
+            }
+        }
+    }
+
+    func exchangeDeviceCode(form: [String: String], client: OpenIDClient, jkt: String?) async throws(SmartNationError) -> TokenResponse {
+        guard let deviceCode = form["device_code"], deviceCode.utf8.count <= 128 else {
+            throw .oauth(.oauthRequestInvalid, "invalid_request", "device_code is required")
+        }
+        let now = clock()
+        let hash = RandomToken.hash(deviceCode)
+        let row: Row?
+        do {
+            row = try await database.write { db in
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT client_id, expires_at, last_polled_at, status, grant_id FROM oidc_device_authorization WHERE device_code_hash = ?",
+                    arguments: [hash]) else { return nil }
+                try db.execute(sql: "UPDATE oidc_device_authorization SET last_polled_at = ? WHERE device_code_hash = ?",
+                               arguments: [now.timeIntervalSince1970, hash])
+                return row
+            }
+        } catch {
+            throw .storage(error)
+        }
+        guard let row, row["client_id"] as String == client.clientID else {
+            throw .oauth(.oauthCodeInvalid, "invalid_grant", "the device code is unknown")
+        }
+        guard row["expires_at"] as Double > now.timeIntervalSince1970 else {
+            throw .oauth(.oauthDeviceCodeExpired, "expired_token", "the device code has expired")
+        }
+        switch row["status"] as String {
+        case "pending":
+            if let last = row["last_polled_at"] as Double?, now.timeIntervalSince1970 - last < settings.devicePollingInterval {
+                throw .oauth(.oauthSlowDown, "slow_down", "poll at most every \(Int(settings.devicePollingInterval)) s")
+            }
+            throw .oauth(.oauthAuthorizationPending, "authorization_pending", "the citizen has not decided yet")
+        case "denied":
+            throw .oauth(.oauthAccessDenied, "access_denied", "the citizen denied the request")
+        case "approved":
+            let grantRow: Row?
+            do {
+                grantRow = try await database.read { db in
+                    try Row.fetchOne(db, sql: "SELECT \(GrantRecord.columns) FROM oidc_grant g WHERE g.grant_id = ?", arguments: [row["grant_id"] as String])
+                }
+            } catch {
+                throw .storage(error)
+            }
+            guard let grantRow else { throw .oauth(.oauthCodeInvalid, "invalid_grant", "the device code's grant is gone") }
+            return try await issueTokens(for: GrantRecord(row: grantRow), client: client, jkt: jkt, nonce: nil, now: now) { db in
+                try db.execute(sql: "UPDATE oidc_device_authorization SET status = 'consumed' WHERE device_code_hash = ? AND status = 'approved'",
+                               arguments: [hash])
+                guard db.changesCount == 1 else {
+                    throw SmartNationError.oauth(.oauthCodeInvalid, "invalid_grant", "the device code was used meanwhile")
+                }
+            }
+        default:
+            throw .oauth(.oauthCodeInvalid, "invalid_grant", "the device code was already used")
+        }
+    }
+
+    private func pendingDevice(userCode: String) async throws(SmartNationError) -> (clientID: String, scopes: ScopeSet) {
+        guard let normalised = DeviceGrant.normalise(userCode: userCode) else {
+            throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")
+        }
+        let row: Row?
+        do {
+            row = try await database.read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT client_id, scopes FROM oidc_device_authorization WHERE user_code = ? AND status = 'pending' AND expires_at > ?",
+                    arguments: [normalised, clock().timeIntervalSince1970])
+            }
+        } catch {
+            throw .storage(error)
+        }
+        guard let row, let scopes = try? ScopeSet(parsing: row["scopes"]) else {
+            throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")
+        }
+        return (row["client_id"], scopes)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import SmartNationCore
+
+/// An access token as a protected resource request presents it.
+public struct PresentedAccessToken: Sendable, Hashable {
+    /// The `Authorization` scheme: `DPoP` or `Bearer`.
+    public var scheme: String
+    /// The token.
+    public var token: String
+    /// The request's DPoP proof, if any.
+    public var dpop: DPoPEvidence?
+
+    /// A token presented with `scheme`.
+    public init(scheme: String, token: String, dpop: DPoPEvidence?) {
+        self.scheme = scheme
+        self.token = token
+        self.dpop = dpop
+    }
+}
+
+extension OpenIDProvider {
+    /// The userinfo endpoint: the subject and the consented attributes of the token's grant.
+    /// A DPoP-bound token must come with the `DPoP` scheme and a proof by its key carrying `ath`.
+    public func userinfo(_ presented: PresentedAccessToken) async throws(SmartNationError) -> JSONValue {
+        try await audited(endpoint: "userinfo", clientID: nil) { () async throws(SmartNationError) in
+            let now = clock()
+            guard let (grant, jkt) = try await liveToken(presented.token, kind: "access", now: now) else {
+                throw .oauth(.oauthAccessTokenInvalid, "invalid_token", httpStatus: 401, "the access token is unknown, expired or revoked")
+            }
+            if let jkt {
+                guard presented.scheme.lowercased() == "dpop", let evidence = presented.dpop else {
+                    throw .oauth(.oauthDPoPProofInvalid, "invalid_token", httpStatus: 401, "this token is DPoP-bound: use the DPoP scheme with a proof")
+                }
+                let proven = try await dpop.verify(evidence.proof, method: evidence.method, url: evidence.url, accessToken: presented.token)
+                guard proven == jkt else {
+                    throw .oauth(.oauthDPoPKeyMismatch, "invalid_token", httpStatus: 401, "the DPoP proof is not by the token's key")
+                }
+            } else {
+                guard presented.scheme.lowercased() == "bearer" else {
+                    throw .oauth(.oauthAccessTokenInvalid, "invalid_token", httpStatus: 401, "this token is a Bearer token")
+                }
+            }
+            guard let citizen = try await citizens.citizen(subject: grant.subject), citizen.status == .active else {
+                throw .oauth(.oauthAccessTokenInvalid, "invalid_token", httpStatus: 401, "the citizen's account is closed")
+            }
+            var body: [String: JSONValue] = ["sub": .string(grant.subject)]
+            for attribute in grant.scopes.attributes {
+                body[attribute.rawValue] = attribute.claim(of: citizen)
+            }
+            return .object(body)
+        }
+    }
+
+    /// Token revocation (RFC 7009): a refresh token revokes its grant, an access token itself.
+    /// Unknown tokens and other clients' tokens are answered the same way, with nothing revoked.
+    public func revoke(form: [String: String], credentials: ClientCredentials) async throws(SmartNationError) {
+        try await audited(endpoint: "revoke", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
+            let client = try await authenticator.authenticate(credentials)
+            guard let token = form["token"], token.utf8.count <= 128 else {
+                throw .oauth(.oauthRequestInvalid, "invalid_request", "token is required")
+            }
+            let now = clock().timeIntervalSince1970
+            do {
+                try await database.write { db in
+                    guard let row = try Row.fetchOne(
+                        db, sql: "SELECT t.kind, t.grant_id, g.client_id FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id WHERE t.token_hash = ?",
+                        arguments: [RandomToken.hash(token)]), row["client_id"] as String == client.clientID else { return }
+                    if row["kind"] as String == "refresh" {
+                        try db.execute(sql: "UPDATE oidc_grant SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+                                       arguments: [now, row["grant_id"] as String])
+                    } else {
+                        try db.execute(sql: "UPDATE oidc_token SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+                                       arguments: [now, RandomToken.hash(token)])
+                    }
+                }
+            } catch {
+                throw .storage(error)
+            }
+        }
+    }
+
+    /// Token introspection (RFC 7662) for the client the token was issued to; any other token is
+    /// `{"active": false}`.
+    public func introspect(form: [String: String], credentials: ClientCredentials) async throws(SmartNationError) -> JSONValue {
+        try await audited(endpoint: "introspect", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
+            let client = try await authenticator.authenticate(credentials)
+            guard let token = form["token"] else { throw .oauth(.oauthRequestInvalid, "invalid_request", "token is required") }
+            let now = clock()
+            for kind in ["access", "refresh"] {
+                guard let (grant, jkt) = try await liveToken(token, kind: kind, now: now), grant.clientID == client.clientID else { continue }
+                var body: [String: JSONValue] = [
+                    "active": .bool(true), "client_id": .string(grant.clientID), "sub": .string(grant.subject),
+                    "scope": .string(grant.scopes.text), "iss": .string(settings.issuer),
+                    "token_type": .string(kind == "refresh" ? "refresh_token" : (jkt == nil ? "Bearer" : "DPoP")),
+                ]
+                if let times = try await tokenTimes(token) {
+                    body["iat"] = .integer(Int64(times.issuedAt))
+                    body["exp"] = .integer(Int64(times.expiresAt))
+                }
+                if let jkt { body["cnf"] = .object(["jkt": .string(jkt)]) }
+                return .object(body)
+            }
+            return .object(["active": .bool(false)])
+        }
+    }
+
+    /// The grant and DPoP key of a token of `kind` that is neither expired, rotated nor revoked.
+    func liveToken(_ token: String, kind: String, now: Date) async throws(SmartNationError) -> (GrantRecord, String?)? {
+        guard token.utf8.count <= 128 else { return nil }
+        let row: Row?
+        do {
+            row = try await database.read { db in
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT t.jkt, \(GrantRecord.columns) FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id
+                        WHERE t.token_hash = ? AND t.kind = ? AND t.expires_at > ? AND t.revoked_at IS NULL AND t.rotated_at IS NULL
+                            AND g.revoked_at IS NULL
+                        """,
+                    arguments: [RandomToken.hash(token), kind, now.timeIntervalSince1970])
+            }
+        } catch {
+            throw .storage(error)
+        }
+        guard let row else { return nil }
+        return (GrantRecord(row: row), row["jkt"])
+    }
+
+    private func tokenTimes(_ token: String) async throws(SmartNationError) -> (issuedAt: Int, expiresAt: Int)? {
+        do {
+            return try await database.read { db in
+                try Row.fetchOne(db, sql: "SELECT issued_at, expires_at FROM oidc_token WHERE token_hash = ?", arguments: [RandomToken.hash(token)])
+                    .map { (Int($0["issued_at"] as Double), Int($0["expires_at"] as Double)) }
+            }
+        } catch {
+            throw .storage(error)
+        }
+    }
+}

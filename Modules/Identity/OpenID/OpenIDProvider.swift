@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import SmartNationCore
+
+/// The OpenID Connect provider for integrators, on the Singpass FAPI 2.0 profile: pushed
+/// authorization requests, PKCE S256, DPoP-bound tokens, `private_key_jwt`, `iss` in the
+/// authorization response, rotating refresh tokens, userinfo, revocation, introspection and the
+/// device authorization grant, over consent-based person data.
+///
+/// Every refused request is audited as ``OAuthRequestRejected`` through the outbox and otherwise
+/// changes nothing, with two deliberate exceptions the specifications require: a reused
+/// authorization code or refresh token revokes everything issued under its grant.
+public struct OpenIDProvider: Sendable {
+    /// The issuer, endpoints and lifetimes.
+    public let settings: OpenIDSettings
+    /// The client registry (admin API).
+    public let clients: ClientRegistry
+    /// The signing keys and their JWKS.
+    public let signingKeys: ProviderSigningKeys
+    let database: DatabasePool
+    let citizens: CitizenRegistry
+    let authenticator: ClientAuthenticator
+    let dpop: DPoPVerifier
+    let clock: @Sendable () -> Date
+
+    /// The most pending pushed requests, codes and device codes one client may hold at once.
+    public static let pendingPerClientMax = 10_000
+
+    /// Opens the provider over the identity database, creating the first signing key if needed.
+    public init(
+        settings: OpenIDSettings,
+        database: DatabasePool,
+        citizens: CitizenRegistry,
+        sealer: SecretSealer,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws(SmartNationError) {
+        self.settings = settings
+        self.database = database
+        self.citizens = citizens
+        self.clock = clock
+        clients = ClientRegistry(database: database, clock: clock)
+        signingKeys = try await ProviderSigningKeys(database: database, sealer: sealer, overlap: settings.signingKeyOverlap, clock: clock)
+        let replayGuard = ReplayGuard(database: database)
+        authenticator = ClientAuthenticator(registry: clients, replayGuard: replayGuard, settings: settings, clock: clock)
+        dpop = DPoPVerifier(replayGuard: replayGuard, settings: settings, clock: clock)
+    }
+
+    /// The discovery document served at `/.well-known/openid-configuration`.
+    public var discoveryDocument: JSONValue {
+        func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
+        return .object([
+            "issuer": .string(settings.issuer),
+            "authorization_endpoint": .string(settings.authorizationEndpoint),
+            "pushed_authorization_request_endpoint": .string(settings.pushedAuthorizationEndpoint),
+            "require_pushed_authorization_requests": .bool(true),
+            "token_endpoint": .string(settings.tokenEndpoint),
+            "userinfo_endpoint": .string(settings.userinfoEndpoint),
+            "jwks_uri": .string(settings.jwksURI),
+            "revocation_endpoint": .string(settings.revocationEndpoint),
+            "introspection_endpoint": .string(settings.introspectionEndpoint),
+            "device_authorization_endpoint": .string(settings.deviceAuthorizationEndpoint),
+            "scopes_supported": strings([ScopeSet.openID] + PersonAttribute.allCases.map(\.rawValue)),
+            "claims_supported": strings(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr"] + PersonAttribute.allCases.map(\.rawValue)),
+            "response_types_supported": strings(["code"]),
+            "response_modes_supported": strings(["query"]),
+            "grant_types_supported": strings(["authorization_code", "refresh_token", DeviceGrant.grantType]),
+            "subject_types_supported": strings(["public"]),
+            "id_token_signing_alg_values_supported": strings(["ES256"]),
+            "token_endpoint_auth_methods_supported": strings(["private_key_jwt", "client_secret_basic"]),
+            "token_endpoint_auth_signing_alg_values_supported": strings(["ES256"]),
+            "code_challenge_methods_supported": strings(["S256"]),
+            "dpop_signing_alg_values_supported": strings(["ES256"]),
+            "authorization_response_iss_parameter_supported": .bool(true),
+            "revocation_endpoint_auth_methods_supported": strings(["private_key_jwt", "client_secret_basic"]),
+            "introspection_endpoint_auth_methods_supported": strings(["private_key_jwt", "client_secret_basic"]),
+        ])
+    }
+
+    /// Deletes expired pushed requests, codes, device codes, used `jti`s and tokens; returns how many rows.
+    @discardableResult
+    public func pruneExpired() async throws(SmartNationError) -> Int {
+        let now = clock().timeIntervalSince1970
+        do {
+            return try await database.write { db in
+                var removed = 0
+                for table in ["oidc_pushed_request", "oidc_used_jti", "oidc_authorization_code", "oidc_device_authorization", "oidc_token"] {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE expires_at < ?", arguments: [now - 3600])
+                    removed += db.changesCount
+                }
+                return removed
+            }
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// Runs `body`; when it refuses the request, writes ``OAuthRequestRejected`` to the audit trail
+    /// and rethrows.
+    func audited<Result: Sendable>(
+        endpoint: String, clientID: String?, _ body: () async throws(SmartNationError) -> Result
+    ) async throws(SmartNationError) -> Result {
+        do {
+            return try await body()
+        } catch {
+            guard error.httpStatus < 500 else { throw error }
+            let event = try CloudEvent(
+                OAuthRequestRejected(endpoint: endpoint, code: error.code.rawValue, clientID: clientID),
+                source: identityEventSource, time: clock())
+            do {
+                try await database.write { db in try Outbox.enqueue(event, in: db) }
+            } catch let storageError {
+                throw .storage(storageError)
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// The OpenID provider's issuer and lifetimes. Defaults follow the Singpass FAPI 2.0 profile:
+/// short-lived requests, codes and proofs; client assertions of at most two minutes.
+public struct OpenIDSettings: Sendable, Hashable {
+    /// The issuer identifier, an absolute URL without a trailing slash (`https://id.example.sg`).
+    /// Every endpoint lives under it.
+    public var issuer: String
+    /// How long a `request_uri` from the pushed authorization endpoint stays usable.
+    public var pushedRequestLifetime: TimeInterval = 90
+    /// How long an authorization code stays usable.
+    public var authorizationCodeLifetime: TimeInterval = 60
+    /// How long access and ID tokens last.
+    public var accessTokenLifetime: TimeInterval = 600
+    /// How long a refresh token lasts.
+    public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
+    /// The longest a client assertion may live (`exp` − `iat`).
+    public var clientAssertionLifetimeMax: TimeInterval = 120
+    /// How far a DPoP proof's `iat` may be from now.
+    public var dpopProofWindow: TimeInterval = 60
+    /// How long a device code stays usable.
+    public var deviceCodeLifetime: TimeInterval = 600
+    /// The least time between two polls of one device code.
+    public var devicePollingInterval: TimeInterval = 5
+    /// How long a retired signing key stays in the JWKS, so tokens it signed still verify.
+    public var signingKeyOverlap: TimeInterval = 24 * 3600
+
+    /// Settings for the issuer `issuer`.
+    public init(issuer: String) {
+        precondition(!issuer.hasSuffix("/"), "an issuer identifier has no trailing slash")
+        self.issuer = issuer
+    }
+
+    /// `/oauth2/token` under the issuer.
+    public var tokenEndpoint: String { issuer + "/oauth2/token" }
+    /// `/oauth2/par` under the issuer.
+    public var pushedAuthorizationEndpoint: String { issuer + "/oauth2/par" }
+    /// `/oauth2/authorize` under the issuer.
+    public var authorizationEndpoint: String { issuer + "/oauth2/authorize" }
+    /// `/oauth2/userinfo` under the issuer.
+    public var userinfoEndpoint: String { issuer + "/oauth2/userinfo" }
+    /// `/oauth2/jwks` under the issuer.
+    public var jwksURI: String { issuer + "/oauth2/jwks" }
+    /// `/oauth2/revoke` under the issuer.
+    public var revocationEndpoint: String { issuer + "/oauth2/revoke" }
+    /// `/oauth2/introspect` under the issuer.
+    public var introspectionEndpoint: String { issuer + "/oauth2/introspect" }
+    /// `/oauth2/device_authorization` under the issuer.
+    public var deviceAuthorizationEndpoint: String { issuer + "/oauth2/device_authorization" }
+    /// Where a citizen enters a device's user code: `/oauth2/device` under the issuer.
+    public var deviceVerificationURI: String { issuer + "/oauth2/device" }
+}
