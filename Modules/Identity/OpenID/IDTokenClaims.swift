@@ -81,8 +81,7 @@ public struct IDTokenClaims: JWTPayload, Hashable {
         }
     }
 
-    /// Checks the expiry; the signature is checked by the key collection.
-    public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try ExpirationClaim(value: Date(timeIntervalSince1970: TimeInterval(expiresAt))).verifyNotExpired()
-    }
+    /// Nothing: ``OpenIDProvider/verifyIDToken(_:audience:)`` checks issuer, audience and expiry
+    /// against the provider's clock once the signature holds.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

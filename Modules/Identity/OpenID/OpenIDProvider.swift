@@ -76,6 +76,17 @@ public struct OpenIDProvider: Sendable {
         ])
     }
 
+    /// Verifies an ID token this provider issued for `audience`: signature by a published key, issuer,
+    /// audience and expiry.
+    public func verifyIDToken(_ token: String, audience: String) async throws(SmartNationError) -> IDTokenClaims {
+        let claims = try await signingKeys.verify(token, as: IDTokenClaims.self)
+        guard claims.issuer == settings.issuer, claims.audience == audience,
+              TimeInterval(claims.expiresAt) > clock().timeIntervalSince1970 else {
+            throw .oauth(.oauthAccessTokenInvalid, "invalid_token", "the ID token is for another issuer or audience, or has expired")
+        }
+        return claims
+    }
+
     /// Deletes expired pushed requests, codes, device codes, used `jti`s and tokens; returns how many rows.
     @discardableResult
     public func pruneExpired() async throws(SmartNationError) -> Int {

@@ -57,7 +57,8 @@ public final class ProviderSigningKeys: Sendable {
         }
     }
 
-    /// Verifies a token this provider signed (with any key still in the JWKS) and decodes it.
+    /// Verifies the signature of a token this provider signed (with any key still in the JWKS) and
+    /// decodes it; the claims' own checks (expiry) are the caller's, against its clock.
     public func verify<Payload: JWTPayload>(_ token: String, as type: Payload.Type) async throws(SmartNationError) -> Payload {
         let collection = current.withLock { $0.collection }
         do {
@@ -99,7 +100,7 @@ public final class ProviderSigningKeys: Sendable {
         do {
             rows = try await database.read { db in
                 try Row.fetchAll(
-                    db, sql: "SELECT kid, sealed_key, retired_at FROM oidc_signing_key WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at DESC",
+                    db, sql: "SELECT kid, sealed_key, retired_at FROM oidc_signing_key WHERE retired_at IS NULL OR retired_at > ? ORDER BY retired_at IS NULL DESC, created_at DESC",
                     arguments: [now.timeIntervalSince1970 - overlap])
             }
         } catch {

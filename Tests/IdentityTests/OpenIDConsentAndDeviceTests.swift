@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import SmartNationCore
+import Testing
+
+@testable import Identity
+
+@Suite("OpenID provider: consent, device grant, signing keys")
+struct OpenIDConsentAndDeviceTests {
+    @Test("consent is recorded once per widening, listed, and revoking it revokes the client's tokens")
+    func consentLifecycle() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let tokens = try await fixture.exchange(code: try #require(try await fixture.authorize(scope: "openid name")["code"]))
+        _ = try await fixture.authorize(scope: "openid name")
+        _ = try await fixture.authorize(scope: "openid name email")
+        let consents = try await fixture.provider.consents(of: fixture.subject)
+        #expect(consents.count == 1)
+        #expect(consents.first?.attributes == [.name, .email])
+        #expect(consents.first?.clientName == "HDB Portal")
+
+        try await fixture.provider.revokeConsent(subject: fixture.subject, clientID: fixture.client.clientID)
+        #expect(try await fixture.provider.consents(of: fixture.subject).isEmpty)
+        #expect(await errorCode { _ = try await fixture.userinfo(tokens.accessToken) } == .oauthAccessTokenInvalid)
+        #expect(await errorCode { try await fixture.provider.revokeConsent(subject: fixture.subject, clientID: fixture.client.clientID) } == .oauthConsentNotFound)
+        let types = try await fixture.database.read { db in
+            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)).type }
+        }
+        #expect(types.filter { $0 == ConsentGranted.eventType }.count == 2)
+        #expect(types.filter { $0 == ConsentRevoked.eventType }.count == 1)
+    }
+
+    @Test("device grant: pending, slow_down, approval in the app, tokens once; denial and expiry")
+    func deviceGrant() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let grant = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid name"], credentials: try fixture.credentials())
+        #expect(grant.userCode.count == 9)
+        #expect(grant.verificationURIComplete.hasSuffix(grant.userCode))
+        func poll() async throws -> TokenResponse {
+            try await fixture.provider.token(
+                form: ["grant_type": DeviceGrant.grantType, "device_code": grant.deviceCode], credentials: try fixture.credentials(),
+                dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        }
+        #expect(await errorCode { _ = try await poll() } == .oauthAuthorizationPending)
+        #expect(await errorCode { _ = try await poll() } == .oauthSlowDown)
+        let pending = try await fixture.provider.pendingDeviceAuthorization(userCode: grant.userCode.lowercased())
+        #expect(pending.client.clientID == fixture.client.clientID)
+        #expect(pending.scopes.attributes == [.name])
+        try await fixture.provider.decideDeviceAuthorization(
+            userCode: grant.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, approved: true)
+        #expect(await errorCode {
+            try await fixture.provider.decideDeviceAuthorization(
+                userCode: grant.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, approved: true)
+        } == .oauthUserCodeInvalid)
+        fixture.clock.advance(by: 6)
+        let tokens = try await poll()
+        let claims = try await fixture.provider.verifyIDToken(tokens.idToken, audience: fixture.client.clientID)
+        #expect(claims.subject == fixture.subject)
+        #expect(claims.authenticationMethods == ["hwk"])
+        fixture.clock.advance(by: 6)
+        #expect(await errorCode { _ = try await poll() } == .oauthCodeInvalid)
+
+        let denied = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid"], credentials: try fixture.credentials())
+        try await fixture.provider.decideDeviceAuthorization(
+            userCode: denied.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, approved: false)
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(
+                form: ["grant_type": DeviceGrant.grantType, "device_code": denied.deviceCode], credentials: try fixture.credentials(),
+                dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        } == .oauthAccessDenied)
+
+        let expiring = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid"], credentials: try fixture.credentials())
+        fixture.clock.advance(by: fixture.settings.deviceCodeLifetime + 1)
+        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: expiring.userCode) } == .oauthUserCodeInvalid)
+        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: "AAAA-AAAA") } == .oauthUserCodeInvalid)
+    }
+
+    @Test("key rotation keeps the old key in the JWKS for the overlap, then drops it; keys are sealed at rest")
+    func keyRotation() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let keys = fixture.provider.signingKeys
+        let firstKID = keys.activeKeyID
+        let before = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        try await keys.rotate()
+        #expect(keys.activeKeyID != firstKID)
+        let published = try JSONDecoder().decode(JSONValue.self, from: keys.jwks)
+        guard case .array(let listed)? = published["keys"] else { Issue.record("no keys"); return }
+        #expect(Set(listed.compactMap { $0["kid"]?.stringValue }) == [firstKID, keys.activeKeyID])
+        #expect(listed.allSatisfy { $0["d"] == nil })
+        _ = try await fixture.provider.verifyIDToken(before.idToken, audience: fixture.client.clientID)
+
+        fixture.clock.advance(by: fixture.settings.signingKeyOverlap + 1)
+        try await keys.rotate()
+        let later = try JSONDecoder().decode(JSONValue.self, from: keys.jwks)
+        guard case .array(let remaining)? = later["keys"] else { Issue.record("no keys"); return }
+        #expect(!remaining.contains { $0["kid"]?.stringValue == firstKID })
+
+        #expect(await errorCode {
+            _ = try await ProviderSigningKeys(database: fixture.database, sealer: .random(), overlap: 60)
+        } == .identitySecretUnreadable)
+    }
+}

@@ -1,0 +1,145 @@
+import Crypto
+import Foundation
+import GRDB
+import SmartNationCore
+import Testing
+
+@testable import Identity
+
+@Suite("OpenID provider: PAR, code, tokens, userinfo")
+struct OpenIDProviderTests {
+    @Test("the FAPI 2.0 flow end to end: PAR, consent, code with iss and state, DPoP-bound tokens, ID token, userinfo")
+    func fullFlow() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let response = try await fixture.authorize()
+        #expect(response["iss"] == OpenIDTestFixture.issuer)
+        #expect(response["state"] == "state-123")
+        let code = try #require(response["code"])
+
+        let tokens = try await fixture.exchange(code: code)
+        #expect(tokens.tokenType == "DPoP")
+        #expect(tokens.scope == "openid name uinfin")
+        let claims = try await fixture.provider.verifyIDToken(tokens.idToken, audience: fixture.client.clientID)
+        #expect(claims.subject == fixture.subject)
+        #expect(claims.audience == fixture.client.clientID)
+        #expect(claims.issuer == OpenIDTestFixture.issuer)
+        #expect(claims.nonce == "nonce-456")
+        #expect(claims.authenticationMethods == ["pwd", "otp"])
+        #expect(Set(claims.attributes.keys) == ["name", "uinfin"])
+        #expect(claims.attributes["uinfin"]?["value"]?.stringValue == "S1234567D")
+        #expect(!tokens.idToken.contains("S1234567D"), "the NRIC is only inside the consented claim, base64url-encoded")
+
+        let info = try await fixture.userinfo(tokens.accessToken)
+        #expect(info["sub"]?.stringValue == fixture.subject)
+        #expect(info["name"]?["value"]?.stringValue == "Tan Ah Kow")
+        #expect(info["email"] == nil, "email was not asked for, so not consented")
+        #expect(try await fixture.rejectionCodes().isEmpty)
+    }
+
+    @Test("the subject is a stable opaque identifier, never the NRIC")
+    func subjectIsOpaque() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let first = try await fixture.exchange(code: try #require(try await fixture.authorize(scope: "openid")["code"]))
+        let second = try await fixture.exchange(code: try #require(try await fixture.authorize(scope: "openid")["code"]))
+        let a = try await fixture.provider.verifyIDToken(first.idToken, audience: fixture.client.clientID)
+        let b = try await fixture.provider.verifyIDToken(second.idToken, audience: fixture.client.clientID)
+        #expect(a.subject == b.subject)
+        #expect(UUID(uuidString: a.subject) != nil)
+        #expect(a.attributes.isEmpty)
+    }
+
+    @Test("a reused authorization code is refused and revokes the tokens it issued")
+    func codeReuse() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let code = try #require(try await fixture.authorize()["code"])
+        let tokens = try await fixture.exchange(code: code)
+        #expect(await errorCode { _ = try await fixture.exchange(code: code) } == .oauthCodeReused)
+        #expect(await errorCode { _ = try await fixture.userinfo(tokens.accessToken) } == .oauthAccessTokenInvalid)
+        let refresh = ["grant_type": "refresh_token", "refresh_token": tokens.refreshToken]
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(
+                form: refresh, credentials: try fixture.credentials(),
+                dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        } == .oauthRefreshTokenInvalid)
+        #expect(try await fixture.rejectionCodes() == ["identity.oauth.code_reused", "identity.oauth.access_token_invalid", "identity.oauth.refresh_token_invalid"])
+    }
+
+    @Test("a PKCE mismatch is refused and leaves the code usable with the right verifier")
+    func pkceMismatch() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let code = try #require(try await fixture.authorize()["code"])
+        #expect(await errorCode { _ = try await fixture.exchange(code: code, verifier: String(repeating: "a", count: 43)) } == .oauthPKCEMismatch)
+        #expect(try await fixture.count("oidc_token") == 0)
+        _ = try await fixture.exchange(code: code)
+    }
+
+    @Test("an expired code, a code for another redirect URI and an unknown code are refused")
+    func codeChecks() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let code = try #require(try await fixture.authorize()["code"])
+        let wrongRedirect = ["grant_type": "authorization_code", "code": code, "redirect_uri": "https://app.test.sg/other",
+                             "code_verifier": OpenIDTestFixture.verifier]
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(form: wrongRedirect, credentials: try fixture.credentials(),
+                                                 dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        } == .oauthCodeInvalid)
+        #expect(await errorCode { _ = try await fixture.exchange(code: "not-a-code") } == .oauthCodeInvalid)
+        fixture.clock.advance(by: 61)
+        #expect(await errorCode { _ = try await fixture.exchange(code: code) } == .oauthCodeInvalid)
+        #expect(try await fixture.count("oidc_token") == 0)
+    }
+
+    @Test("refresh tokens rotate; presenting a spent one revokes the whole family")
+    func refreshRotation() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let first = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        func refresh(_ token: String) async throws -> TokenResponse {
+            try await fixture.provider.token(
+                form: ["grant_type": "refresh_token", "refresh_token": token], credentials: try fixture.credentials(),
+                dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        }
+        let second = try await refresh(first.refreshToken)
+        #expect(second.refreshToken != first.refreshToken)
+        _ = try await fixture.userinfo(second.accessToken)
+        #expect(await errorCode { _ = try await refresh(first.refreshToken) } == .oauthRefreshTokenReused)
+        #expect(await errorCode { _ = try await refresh(second.refreshToken) } == .oauthRefreshTokenInvalid)
+        #expect(await errorCode { _ = try await fixture.userinfo(second.accessToken) } == .oauthAccessTokenInvalid)
+    }
+
+    @Test("revocation: an access token alone, a refresh token with its grant; introspection reports it")
+    func revocationAndIntrospection() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let tokens = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        let active = try await fixture.provider.introspect(form: ["token": tokens.accessToken], credentials: try fixture.credentials())
+        #expect(active["active"] == .bool(true))
+        #expect(active["sub"]?.stringValue == fixture.subject)
+        #expect(active["token_type"]?.stringValue == "DPoP")
+        #expect(active["cnf"]?["jkt"]?.stringValue == JWKThumbprint.of(fixture.keys.dpopKey.publicKey))
+
+        try await fixture.provider.revoke(form: ["token": tokens.accessToken], credentials: try fixture.credentials())
+        #expect(try await fixture.provider.introspect(form: ["token": tokens.accessToken], credentials: try fixture.credentials())["active"] == .bool(false))
+        #expect(try await fixture.provider.introspect(form: ["token": tokens.refreshToken], credentials: try fixture.credentials())["active"] == .bool(true))
+        try await fixture.provider.revoke(form: ["token": tokens.refreshToken], credentials: try fixture.credentials())
+        #expect(try await fixture.provider.introspect(form: ["token": tokens.refreshToken], credentials: try fixture.credentials())["active"] == .bool(false))
+        try await fixture.provider.revoke(form: ["token": "unknown"], credentials: try fixture.credentials())
+    }
+
+    @Test("discovery names every endpoint and the FAPI 2.0 requirements")
+    func discovery() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let document = fixture.provider.discoveryDocument
+        #expect(document["issuer"]?.stringValue == OpenIDTestFixture.issuer)
+        #expect(document["pushed_authorization_request_endpoint"]?.stringValue == "https://id.test.sg/oauth2/par")
+        #expect(document["require_pushed_authorization_requests"] == .bool(true))
+        #expect(document["code_challenge_methods_supported"] == .array([.string("S256")]))
+        #expect(document["authorization_response_iss_parameter_supported"] == .bool(true))
+    }
+}

@@ -1,0 +1,189 @@
+import Crypto
+import Foundation
+import GRDB
+import SmartNationCore
+import Testing
+
+@testable import Identity
+
+@Suite("OpenID provider: bad input is refused, audited, and changes nothing")
+struct OpenIDRejectionTests {
+    @Test("PAR refuses unregistered redirect URIs, missing PKCE, other response types and disallowed scopes")
+    func pushedRequestChecks() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        var implicit = fixture.parForm()
+        implicit["response_type"] = "token"
+        var plainPKCE = fixture.parForm()
+        plainPKCE["code_challenge_method"] = "plain"
+        let cases: [([String: String], SmartNationError.Code)] = [
+            (fixture.parForm(redirectURI: "https://app.test.sg/callback/"), .oauthRedirectURIUnregistered),
+            (fixture.parForm(redirectURI: "https://evil.example/callback"), .oauthRedirectURIUnregistered),
+            (fixture.parForm(challenge: nil), .oauthPKCERequired),
+            (fixture.parForm(challenge: "too-short"), .oauthPKCERequired),
+            (plainPKCE, .oauthPKCERequired),
+            (implicit, .oauthResponseTypeUnsupported),
+            (fixture.parForm(scope: "openid regadd"), .oauthScopeInvalid),
+            (fixture.parForm(scope: "name"), .oauthScopeInvalid),
+            (fixture.parForm(scope: "openid shoe_size"), .oauthScopeInvalid),
+        ]
+        for (form, expected) in cases {
+            #expect(await errorCode {
+                _ = try await fixture.provider.pushAuthorizationRequest(form: form, credentials: try fixture.credentials(), dpopProof: nil)
+            } == expected)
+        }
+        #expect(try await fixture.count("oidc_pushed_request") == 0)
+        #expect(try await fixture.rejectionCodes() == cases.map(\.1.rawValue))
+    }
+
+    @Test("a request_uri works once, for its own client, before it expires; the authorization endpoint requires one")
+    func requestURIChecks() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let clientID = fixture.client.clientID
+        #expect(await errorCode { _ = try await fixture.provider.pendingAuthorization(clientID: clientID, requestURI: nil) } == .oauthPushedRequestRequired)
+        let pushed = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: try fixture.credentials(), dpopProof: nil)
+        #expect(await errorCode { _ = try await fixture.provider.pendingAuthorization(clientID: "sn-other", requestURI: pushed.requestURI) } == .oauthRequestURIInvalid)
+        let pending = try await fixture.provider.pendingAuthorization(clientID: clientID, requestURI: pushed.requestURI)
+        #expect(try await fixture.provider.attributesNeedingConsent(pending, subject: fixture.subject) == [.name, .uinfin])
+        let denied = try await fixture.provider.completeAuthorization(
+            clientID: clientID, requestURI: pushed.requestURI, subject: fixture.subject, methods: ["pwd"], authenticatedAt: fixture.clock.now, approved: false)
+        #expect(OpenIDTestFixture.query(of: denied) == ["error": "access_denied", "state": "state-123", "iss": OpenIDTestFixture.issuer])
+        #expect(await errorCode { _ = try await fixture.provider.pendingAuthorization(clientID: clientID, requestURI: pushed.requestURI) } == .oauthRequestURIInvalid)
+
+        let late = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: try fixture.credentials(), dpopProof: nil)
+        fixture.clock.advance(by: fixture.settings.pushedRequestLifetime + 1)
+        #expect(await errorCode { _ = try await fixture.provider.pendingAuthorization(clientID: clientID, requestURI: late.requestURI) } == .oauthRequestURIInvalid)
+        #expect(try await fixture.count("oidc_consent") == 0)
+    }
+
+    @Test("client assertions: wrong audience, too long-lived, expired, replayed, wrong key, tampered, missing")
+    func clientAssertionChecks() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let now = fixture.clock.now
+        let clientID = fixture.client.clientID
+        let valid = try fixture.keys.assertion(clientID: clientID, audience: OpenIDTestFixture.issuer, now: now)
+        var tampered = valid
+        tampered.removeLast(2)
+        tampered += tampered.hasSuffix("A") ? "BA" : "AA"
+        let jwtBearer = ClientAuthenticator.jwtBearerAssertionType
+        let cases: [(ClientCredentials, SmartNationError.Code)] = [
+            (try fixture.credentials(audience: fixture.settings.tokenEndpoint), .oauthClientAssertionAudience),
+            (try fixture.credentials(lifetime: 3600), .oauthClientAssertionExpired),
+            (ClientCredentials(assertionType: jwtBearer, assertion: try fixture.keys.assertion(
+                clientID: clientID, audience: OpenIDTestFixture.issuer, now: now.addingTimeInterval(-200))), .oauthClientAssertionExpired),
+            (ClientCredentials(assertionType: jwtBearer, assertion: try fixture.keys.assertion(
+                clientID: clientID, audience: OpenIDTestFixture.issuer, now: now, key: P256.Signing.PrivateKey())), .oauthClientAssertionSignature),
+            (ClientCredentials(assertionType: jwtBearer, assertion: tampered), .oauthClientAssertionSignature),
+            (ClientCredentials(assertionType: jwtBearer, assertion: "not.a.jwt"), .oauthClientAssertionSignature),
+            (ClientCredentials(assertionType: jwtBearer, assertion: try fixture.keys.assertion(
+                clientID: "sn-unknown", audience: OpenIDTestFixture.issuer, now: now)), .oauthClientUnknown),
+            (ClientCredentials(clientID: clientID), .oauthClientAuthenticationMissing),
+            (ClientCredentials(basic: (clientID, "guess")), .oauthClientAuthenticationMissing),
+        ]
+        for (credentials, expected) in cases {
+            #expect(await errorCode {
+                _ = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: credentials, dpopProof: nil)
+            } == expected)
+        }
+        let once = try fixture.credentials(jti: "only-once")
+        _ = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: once, dpopProof: nil)
+        #expect(await errorCode {
+            _ = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: once, dpopProof: nil)
+        } == .oauthClientAssertionReplayed)
+        #expect(try await fixture.count("oidc_pushed_request") == 1)
+    }
+
+    @Test("DPoP: required for a bound client; wrong URL, replayed proof, foreign key and missing ath are refused")
+    func dpopChecks() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let code = try #require(try await fixture.authorize()["code"])
+        let form = ["grant_type": "authorization_code", "code": code, "redirect_uri": OpenIDTestFixture.redirectURI,
+                    "code_verifier": OpenIDTestFixture.verifier]
+        let now = fixture.clock.now
+        #expect(await errorCode { _ = try await fixture.provider.token(form: form, credentials: try fixture.credentials(), dpopProof: nil) } == .oauthDPoPProofInvalid)
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(form: form, credentials: try fixture.credentials(),
+                                                 dpopProof: try fixture.keys.dpopProof(url: "https://elsewhere.example/token", now: now))
+        } == .oauthDPoPProofInvalid)
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(form: form, credentials: try fixture.credentials(),
+                                                 dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: now.addingTimeInterval(-300)))
+        } == .oauthDPoPProofInvalid)
+        let proof = try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: now, jti: "proof-1")
+        let tokens = try await fixture.provider.token(form: form, credentials: try fixture.credentials(), dpopProof: proof)
+        let refresh = ["grant_type": "refresh_token", "refresh_token": tokens.refreshToken]
+        #expect(await errorCode { _ = try await fixture.provider.token(form: refresh, credentials: try fixture.credentials(), dpopProof: proof) } == .oauthDPoPProofReplayed)
+
+        let url = fixture.settings.userinfoEndpoint
+        let foreign = try fixture.keys.dpopProof(method: "GET", url: url, now: now, accessToken: tokens.accessToken, key: P256.Signing.PrivateKey())
+        #expect(await errorCode {
+            _ = try await fixture.provider.userinfo(PresentedAccessToken(scheme: "DPoP", token: tokens.accessToken, dpop: DPoPEvidence(proof: foreign, method: "GET", url: url)))
+        } == .oauthDPoPKeyMismatch)
+        let withoutATH = try fixture.keys.dpopProof(method: "GET", url: url, now: now)
+        #expect(await errorCode {
+            _ = try await fixture.provider.userinfo(PresentedAccessToken(scheme: "DPoP", token: tokens.accessToken, dpop: DPoPEvidence(proof: withoutATH, method: "GET", url: url)))
+        } == .oauthDPoPProofInvalid)
+        #expect(await errorCode {
+            _ = try await fixture.provider.userinfo(PresentedAccessToken(scheme: "Bearer", token: tokens.accessToken, dpop: nil))
+        } == .oauthDPoPProofInvalid)
+    }
+
+    @Test("a code bound to a DPoP key at PAR is redeemed only with that key")
+    func codeBoundToDPoPKey() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let parProof = try fixture.keys.dpopProof(url: fixture.settings.pushedAuthorizationEndpoint, now: fixture.clock.now)
+        let pushed = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: try fixture.credentials(), dpopProof: parProof)
+        let redirect = try await fixture.provider.completeAuthorization(
+            clientID: fixture.client.clientID, requestURI: pushed.requestURI, subject: fixture.subject, methods: ["pwd"],
+            authenticatedAt: fixture.clock.now, approved: true)
+        let code = try #require(OpenIDTestFixture.query(of: redirect)["code"])
+        let form = ["grant_type": "authorization_code", "code": code, "redirect_uri": OpenIDTestFixture.redirectURI,
+                    "code_verifier": OpenIDTestFixture.verifier]
+        let otherKeyProof = try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now, key: P256.Signing.PrivateKey())
+        #expect(await errorCode { _ = try await fixture.provider.token(form: form, credentials: try fixture.credentials(), dpopProof: otherKeyProof) } == .oauthDPoPKeyMismatch)
+        _ = try await fixture.exchange(code: code)
+    }
+
+    @Test("development clients authenticate with client_secret_basic; a wrong secret is refused")
+    func clientSecretBasic() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let registered = try await fixture.provider.clients.register(
+            ClientRegistration(name: "Dev app", redirectURIs: ["http://127.0.0.1:9000/cb"], scopes: ["openid"], jwks: nil, dpopBoundAccessTokens: false))
+        let secret = try #require(registered.secret)
+        var form = fixture.parForm(scope: "openid", redirectURI: "http://127.0.0.1:9000/cb")
+        form["client_id"] = registered.client.clientID
+        let pushed = try await fixture.provider.pushAuthorizationRequest(
+            form: form, credentials: ClientCredentials(basic: (registered.client.clientID, secret)), dpopProof: nil)
+        #expect(pushed.requestURI.hasPrefix("urn:ietf:params:oauth:request_uri:"))
+        #expect(await errorCode {
+            _ = try await fixture.provider.pushAuthorizationRequest(
+                form: form, credentials: ClientCredentials(basic: (registered.client.clientID, secret + "x")), dpopProof: nil)
+        } == .oauthClientSecretWrong)
+    }
+
+    @Test("client registration refuses bad redirect URIs, unknown scopes and private or non-P-256 keys")
+    func registrationChecks() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let privateJWK = try JSONSerialization.data(withJSONObject: ["keys": [TestJWS.publicJWK(P256.Signing.PrivateKey()).merging(["d": "AAAA"]) { $1 }]])
+        let rsa = #"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]}"#
+        let registrations = [
+            ClientRegistration(name: "x", redirectURIs: ["http://app.example/cb"], scopes: ["openid"], jwks: fixture.keys.jwks),
+            ClientRegistration(name: "x", redirectURIs: ["https://app.example/cb#frag"], scopes: ["openid"], jwks: fixture.keys.jwks),
+            ClientRegistration(name: "x", redirectURIs: [], scopes: ["openid"], jwks: fixture.keys.jwks),
+            ClientRegistration(name: "x", redirectURIs: ["https://app.example/cb"], scopes: ["openid", "salary"], jwks: fixture.keys.jwks),
+            ClientRegistration(name: "x", redirectURIs: ["https://app.example/cb"], scopes: ["openid"], jwks: String(decoding: privateJWK, as: UTF8.self)),
+            ClientRegistration(name: "x", redirectURIs: ["https://app.example/cb"], scopes: ["openid"], jwks: rsa),
+            ClientRegistration(name: "", redirectURIs: ["https://app.example/cb"], scopes: ["openid"], jwks: fixture.keys.jwks),
+        ]
+        for registration in registrations {
+            #expect(await errorCode { _ = try await fixture.provider.clients.register(registration) } == .oauthClientMetadataInvalid)
+        }
+        #expect(try await fixture.provider.clients.clients().count == 1)
+    }
+}
