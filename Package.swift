@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "SmartNationDaemon", targets: ["SmartNationDaemon"]),
         .library(name: "SmartNationClient", targets: ["SmartNationClient"]),
         .library(name: "Identity", targets: ["Identity"]),
+        .library(name: "IdentityHTTP", targets: ["IdentityHTTP"]),
+        .library(name: "SmartNationHTTP", targets: ["SmartNationHTTP"]),
         .executable(name: "smartnationd", targets: ["smartnationd"]),
         .executable(name: "snadmin", targets: ["snadmin"]),
     ],
@@ -39,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -106,9 +109,40 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "IdentityHTTP",
+            dependencies: [
+                "Identity",
+                "SmartNationCore",
+                "SmartNationHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Modules/IdentityHTTP",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SmartNationHTTP",
+            dependencies: [
+                "SmartNationCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Modules/SmartNationHTTP",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SmartNationDaemon",
             dependencies: [
                 "SmartNationCore",
+                "SmartNationHTTP",
+                "Identity",
+                "IdentityHTTP",
                 "MQTT",
                 "EventBridge",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import SmartNationCore
+import SmartNationHTTP
 
 /// The routes every operator and orchestrator relies on.
 ///

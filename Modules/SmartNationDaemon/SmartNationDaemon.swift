@@ -1,4 +1,5 @@
 import EventBridge
+import IdentityHTTP
 import Foundation
 import Hummingbird
 import Logging
@@ -6,6 +7,7 @@ import MQTT
 import NIOCore
 import ServiceLifecycle
 import SmartNationCore
+import SmartNationHTTP
 import Synchronization
 import UnixSignals
 
@@ -90,11 +92,15 @@ public final class SmartNationDaemon: Sendable {
         services.append(BusService(bus: bus, gracePeriod: configuration.shutdownGracePeriod, logger: logger))
         services.append(RetentionService(log: log, interval: .seconds(300), logger: logger))
 
+        let identity = try await IdentityAssembly.open(configuration: configuration, log: log, bus: bus, logger: logger)
+        services.append(contentsOf: identity.services)
+
         let metrics = DaemonMetrics()
         let probe = ReadinessProbe(
             log: log, dataDirectory: configuration.dataDirectory, client: client, brokerDescription: brokerURL.description)
         services.append(makeHTTPApplication(
-            routes: OperationalRoutes(probe: probe, metrics: metrics, bus: bus, log: log, bridge: bridge), metrics: metrics))
+            routes: OperationalRoutes(probe: probe, metrics: metrics, bus: bus, log: log, bridge: bridge), identity: identity.routes,
+            metrics: metrics))
 
         let group = ServiceGroup(
             configuration: .init(
@@ -122,11 +128,12 @@ public final class SmartNationDaemon: Sendable {
         return settings
     }
 
-    private func makeHTTPApplication(routes: OperationalRoutes, metrics: DaemonMetrics) -> some Service {
-        let router = Router()
+    private func makeHTTPApplication(routes: OperationalRoutes, identity: IdentityRoutes, metrics: DaemonMetrics) -> some Service {
+        let router = Router(context: SmartNationRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorResponseMiddleware(maximumBodyByteCount: configuration.http.maximumBodyByteCount, logger: logger))
         routes.add(to: router)
+        identity.add(to: router)
         let host = configuration.http.host
         let onListening = onListening
         let logger = logger

@@ -24,7 +24,7 @@ private struct DeviceFixture {
             environment: environment,
             devices: DeviceKeyRegistry(
                 store: SQLiteDeviceKeyStore(database: environment.database),
-                auditTrail: SQLiteCredentialStore(database: environment.database), clock: { clock.now }))
+                auditTrail: SQLiteCredentialStore(database: environment.database, sealer: .random()), clock: { clock.now }))
     }
 
     func remove() {

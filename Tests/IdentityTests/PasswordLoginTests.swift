@@ -19,7 +19,7 @@ private struct LoginFixture {
             registering: CitizenRegistration(
                 nric: "G1612348Q", name: "Ana Cruz", dateOfBirth: "1990-09-09", sex: .female, nationality: "PHILIPPINE",
                 address: try RegisteredAddress(block: "8", street: "Marina Boulevard", postalCode: "018981")))
-        return LoginFixture(environment: environment, credentials: SQLiteCredentialStore(database: environment.database))
+        return LoginFixture(environment: environment, credentials: SQLiteCredentialStore(database: environment.database, sealer: .random()))
     }
 
     func login(rounds: Int = 1_000, throttle: LoginThrottle = LoginThrottle()) throws -> PasswordLogin {

@@ -1,3 +1,4 @@
+import Foundation
 import SmartNationCore
 
 /// The identity platform's error codes, in the shape every platform uses (``SmartNationError``).
@@ -57,4 +58,33 @@ extension SmartNationError.Code {
 extension SmartNationError.Code {
     /// The citizen has no such live session.
     public static let identitySessionNotFound = Self("identity.session.not_found")
+}
+
+extension SmartNationError.Code {
+    /// The identifier, password or one-time code is wrong (deliberately one code for all three).
+    public static let identityLoginWrongCredentials = Self("identity.login.wrong_credentials")
+    /// The password is right and a second factor is enrolled: send the one-time code too.
+    public static let identityLoginSecondFactorRequired = Self("identity.login.second_factor_required")
+    /// The account or the client address is locked out for now.
+    public static let identityLoginLockedOut = Self("identity.login.locked_out")
+    /// The account is closed.
+    public static let identityLoginAccountClosed = Self("identity.login.account_closed")
+    /// The request carries no live session token.
+    public static let identitySessionRequired = Self("identity.session.required")
+    /// The request carries no valid operator token.
+    public static let identityAdminTokenRequired = Self("identity.admin.token_required")
+}
+
+extension LoginOutcome {
+    /// The refusal a failed outcome answers an API call with; `nil` for success.
+    public var refusal: SmartNationError? {
+        switch self {
+        case .succeeded: nil
+        case .secondFactorRequired: SmartNationError(.identityLoginSecondFactorRequired, httpStatus: 401)
+        case .wrongCredentials: SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
+        case .lockedOut(let until):
+            SmartNationError(.identityLoginLockedOut, parameters: ["until": until.formatted(.iso8601)], httpStatus: 429)
+        case .accountClosed: SmartNationError(.identityLoginAccountClosed, httpStatus: 403)
+        }
+    }
 }

@@ -12,6 +12,8 @@ public struct PushedAuthorization: Sendable, Hashable {
 
 /// A pushed request waiting for the citizen, with its client: what the login and consent pages show.
 public struct PendingAuthorization: Sendable, Hashable {
+    /// The `request_uri` it was pushed under.
+    public let requestURI: String
     /// The request.
     public let request: AuthorizationRequest
     /// The client asking.
@@ -89,6 +91,14 @@ extension OpenIDProvider {
         return pending.request.scopes.attributes.subtracting(granted)
     }
 
+    /// Whether the consent page must be shown: the citizen has never consented to this client, or
+    /// the request asks for attributes beyond the standing consent.
+    public func consentRequired(_ pending: PendingAuthorization, subject: String) async throws(SmartNationError) -> Bool {
+        let consents = try await consents(of: subject)
+        guard let standing = consents.first(where: { $0.clientID == pending.client.clientID }) else { return true }
+        return !pending.request.scopes.attributes.isSubset(of: standing.attributes)
+    }
+
     /// Ends an authorization: on approval records the consent, issues a single-use code and returns
     /// the redirect (`code`, `state`, `iss`); on denial returns the `access_denied` redirect. The
     /// `request_uri` is used up either way.
@@ -154,7 +164,7 @@ extension OpenIDProvider {
         guard let client = try await clients.client(id: clientID) else {
             throw .oauth(.oauthClientUnknown, "invalid_client", httpStatus: 401, "no such client")
         }
-        return PendingAuthorization(request: try Self.decode(row["record"]), client: client)
+        return PendingAuthorization(requestURI: requestURI, request: try Self.decode(row["record"]), client: client)
     }
 
     private static func markUsed(_ requestURI: String, in db: Database) throws {

@@ -2,38 +2,50 @@ import Foundation
 import GRDB
 import SmartNationCore
 
-/// ``CredentialStore`` on the identity platform's SQLite database.
+/// ``CredentialStore`` on the identity platform's SQLite database. TOTP secrets are sealed with the
+/// ``SecretSealer`` (bound to the citizen's subject), so a copy of `identity.sqlite` without the
+/// key yields no second factor.
 public struct SQLiteCredentialStore: CredentialStore {
     private let database: DatabasePool
+    private let sealer: SecretSealer
 
-    /// A store over the pool ``IdentityDatabase/open(in:)`` returned.
-    public init(database: DatabasePool) {
+    /// A store over the pool ``IdentityDatabase/open(in:)`` returned, sealing secrets with `sealer`.
+    public init(database: DatabasePool, sealer: SecretSealer) {
         self.database = database
+        self.sealer = sealer
+    }
+
+    private static func totpContext(_ subject: String) -> String {
+        "totp:" + subject
     }
 
     public func credentials(subject: String) async throws(SmartNationError) -> StoredCredentials {
+        let row: Row?
         do {
-            return try await database.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE subject = ?", arguments: [subject]) else {
-                    return StoredCredentials()
-                }
-                return StoredCredentials(
-                    passwordHash: row["password_hash"], totpSecret: row["totp_secret"], totpLastStep: row["totp_last_step"])
+            row = try await database.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE subject = ?", arguments: [subject])
             }
         } catch {
             throw SmartNationError.storage(error)
         }
+        guard let row else { return StoredCredentials() }
+        var secret: String?
+        if let sealed = row["totp_secret"] as Data? {
+            secret = String(decoding: try sealer.open(sealed, context: Self.totpContext(subject)), as: UTF8.self)
+        }
+        return StoredCredentials(passwordHash: row["password_hash"], totpSecret: secret, totpLastStep: row["totp_last_step"])
     }
 
     public func setPasswordHash(_ hash: String, subject: String) async throws(SmartNationError) {
-        try await upsert(column: "password_hash", value: hash, subject: subject)
+        try await upsert(column: "password_hash", value: hash.databaseValue, subject: subject)
     }
 
     public func setTOTPSecret(_ secret: String, subject: String) async throws(SmartNationError) {
-        try await upsert(column: "totp_secret", value: secret, subject: subject)
+        let sealed = sealer.seal(Data(secret.utf8), context: Self.totpContext(subject))
+        try await upsert(column: "totp_secret", value: sealed.databaseValue, subject: subject)
     }
 
-    private func upsert(column: String, value: String, subject: String) async throws(SmartNationError) {
+    private func upsert(column: String, value: DatabaseValue, subject: String) async throws(SmartNationError) {
         precondition(["password_hash", "totp_secret"].contains(column))
         do {
             try await database.write { db in

@@ -145,8 +145,30 @@ public struct ConfigurationLoader: Sendable {
             busBufferCapacity: try integer("bus.buffer_capacity", in: 1...65_536),
             eventRetention: EventLogRetention(
                 maximumAge: .seconds(retentionHours * 3600), maximumByteCount: retentionMegabytes * 1_048_576),
-            shutdownGracePeriod: .seconds(try integer("shutdown.grace_seconds", in: 1...300))
+            shutdownGracePeriod: .seconds(try integer("shutdown.grace_seconds", in: 1...300)),
+            identity: try identity(),
+            loadsDemoData: try boolean("demo_data")
         )
+    }
+
+    private func identity() throws(SmartNationError) -> SmartNationConfiguration.Identity {
+        let secretKey = try optionalText("identity.secret_key")
+        if let secretKey, Data(base64Encoded: secretKey)?.count != 32 {
+            throw Self.invalid("identity.secret_key", source: values["identity.secret_key"]!.source, value: "(hidden)")
+        }
+        let issuer = try optionalText("identity.issuer")
+        if let issuer {
+            let components = URLComponents(string: issuer)
+            guard ["http", "https"].contains(components?.scheme ?? ""), components?.host?.isEmpty == false,
+                  !issuer.hasSuffix("/"), components?.query == nil, components?.fragment == nil else {
+                throw Self.invalid("identity.issuer", source: values["identity.issuer"]!.source, value: issuer)
+            }
+        }
+        let adminToken = try optionalText("admin.token")
+        if let adminToken, adminToken.utf8.count < 16 || adminToken.utf8.count > 256 {
+            throw Self.invalid("admin.token", source: values["admin.token"]!.source, value: "(hidden)")
+        }
+        return .init(secretKey: secretKey, issuer: issuer, adminToken: adminToken)
     }
 
     // MARK: Typed readers

@@ -74,4 +74,18 @@ public struct SmartNationConfiguration: Sendable {
     public var eventRetention: EventLogRetention
     /// How long graceful shutdown waits for in-flight work.
     public var shutdownGracePeriod: Duration
+    /// The identity platform's settings.
+    public var identity: Identity
+    /// Whether `make run`'s demo data (a citizen and a development client) is loaded at start.
+    public var loadsDemoData: Bool
+
+    /// The identity platform's settings.
+    public struct Identity: Sendable, Hashable {
+        /// The key that seals secrets at rest (base64, 32 bytes); `nil`: a key file in the data directory.
+        public var secretKey: String?
+        /// The OpenID issuer identifier; `nil`: `http://` and the HTTP address.
+        public var issuer: String?
+        /// The operator token for `/admin`; `nil`: a token file in the data directory.
+        public var adminToken: String?
+    }
 }

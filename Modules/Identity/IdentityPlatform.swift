@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import SmartNationCore
+
+/// The identity platform assembled over one `identity.sqlite`: what the daemon (or an integrator
+/// embedding the platform) opens once and hands to its routes.
+public struct IdentityPlatform: Sendable {
+    /// The platform's database; its outbox is relayed under ``IdentityDatabase/outboxName``.
+    public let database: DatabasePool
+    /// Citizens.
+    public let citizens: CitizenRegistry
+    /// Password, TOTP and recovery-code login.
+    public let passwordLogin: PasswordLogin
+    /// Sessions.
+    public let sessions: SessionManager
+    /// Device-bound keys.
+    public let devices: DeviceKeyRegistry
+    /// The OpenID provider.
+    public let openID: OpenIDProvider
+
+    /// Opens (creating and migrating when needed) the platform in `dataDirectory`.
+    ///
+    /// - Parameters:
+    ///   - sealer: seals TOTP secrets, signing keys and CA keys at rest.
+    ///   - issuer: the OpenID issuer identifier, the daemon's public base URL.
+    public static func open(
+        in dataDirectory: URL, sealer: SecretSealer, issuer: String, clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws(SmartNationError) -> IdentityPlatform {
+        let database = try IdentityDatabase.open(in: dataDirectory)
+        let citizens = CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: clock)
+        let credentials = SQLiteCredentialStore(database: database, sealer: sealer)
+        let passwordLogin: PasswordLogin
+        do {
+            passwordLogin = try PasswordLogin(citizens: citizens, credentials: credentials, clock: clock)
+        } catch {
+            throw SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 500)
+        }
+        return IdentityPlatform(
+            database: database, citizens: citizens, passwordLogin: passwordLogin,
+            sessions: SessionManager(store: SQLiteSessionStore(database: database), clock: clock),
+            devices: DeviceKeyRegistry(store: SQLiteDeviceKeyStore(database: database), auditTrail: credentials, clock: clock),
+            openID: try await OpenIDProvider(
+                settings: OpenIDSettings(issuer: issuer), database: database, citizens: citizens, sealer: sealer, clock: clock))
+    }
+}

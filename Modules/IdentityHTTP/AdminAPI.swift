@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Identity
+import SmartNationCore
+import SmartNationHTTP
+
+/// The operators' API under `/admin/identity`, behind the operator token: the OpenID client
+/// registry and signing-key rotation.
+struct AdminAPI: Sendable {
+    let platform: IdentityPlatform
+    let adminTokenHash: [UInt8]
+
+    init(platform: IdentityPlatform, adminToken: String) {
+        precondition(adminToken.utf8.count >= 16, "an operator token carries at least 16 characters")
+        self.platform = platform
+        adminTokenHash = Array(SHA256.hash(data: Data(adminToken.utf8)))
+    }
+
+    func add<Context: RequestContext>(to router: Router<Context>) {
+        let api = self
+        let group = router.group("/admin/identity")
+        group.post("/clients") { request, context in
+            try api.authorize(request)
+            var request = request
+            let registration = try await request.jsonBody(as: ClientRegistration.self, context: context)
+            let registered = try await platform.openID.clients.register(registration)
+            var body = Self.json(registered.client)
+            if case .object(var members) = body, let secret = registered.secret {
+                members["client_secret"] = .string(secret)
+                body = .object(members)
+            }
+            return jsonResponse(body, status: .created)
+        }
+        group.get("/clients") { request, _ in
+            try api.authorize(request)
+            return jsonResponse(.object(["clients": .array(try await platform.openID.clients.clients().map(Self.json))]))
+        }
+        group.delete("/clients/{client_id}") { request, context in
+            try api.authorize(request)
+            try await platform.openID.clients.remove(id: try context.parameters.require("client_id"))
+            return Response(status: .noContent)
+        }
+        group.post("/signing-keys/rotate") { request, _ in
+            try api.authorize(request)
+            try await platform.openID.signingKeys.rotate()
+            return jsonResponse(.object(["active_kid": .string(platform.openID.signingKeys.activeKeyID)]))
+        }
+    }
+
+    private func authorize(_ request: Request) throws(SmartNationError) {
+        guard let (scheme, token) = request.authorizationToken(), scheme.lowercased() == "bearer",
+              Self.constantTimeEquals(Array(SHA256.hash(data: Data(token.utf8))), adminTokenHash) else {
+            throw SmartNationError(.identityAdminTokenRequired, httpStatus: 401)
+        }
+    }
+
+    private static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        return zip(lhs, rhs).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func json(_ client: OpenIDClient) -> JSONValue {
+        .object([
+            "client_id": .string(client.clientID), "name": .string(client.name),
+            "redirect_uris": .array(client.redirectURIs.map(JSONValue.string)),
+            "scopes": .array(([ScopeSet.openID] + client.allowedAttributes.sorted().map(\.rawValue)).map(JSONValue.string)),
+            "token_endpoint_auth_method": .string(client.authentication.methodName),
+            "dpop_bound_access_tokens": .bool(client.dpopBoundAccessTokens),
+            "registered_at": .string(client.registeredAt.formatted(.iso8601)),
+        ])
+    }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+import Identity
+
+/// Every HTTP route of the identity platform, for the daemon or an integrator's own Hummingbird
+/// application:
+///
+/// - OpenID provider: `/.well-known/openid-configuration`, `/oauth2/jwks`, `/oauth2/par`,
+///   `/oauth2/authorize` (login and consent pages), `/oauth2/token`, `/oauth2/userinfo`,
+///   `/oauth2/revoke`, `/oauth2/introspect`, `/oauth2/device_authorization`.
+/// - Citizen app: `/api/identity/sessions`, `/api/identity/consents`,
+///   `/api/identity/device-authorizations/{user_code}`.
+/// - Operators (bearer operator token): `/admin/identity/clients`, `/admin/identity/signing-keys/rotate`.
+public struct IdentityRoutes: Sendable {
+    private let platform: IdentityPlatform
+    private let adminToken: String
+
+    /// Routes over `platform`; `adminToken` guards the operators' routes.
+    public init(platform: IdentityPlatform, adminToken: String) {
+        self.platform = platform
+        self.adminToken = adminToken
+    }
+
+    /// Adds the routes to `router`.
+    public func add<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
+        OAuthEndpoints(provider: platform.openID).add(to: router)
+        AuthorizationPages(platform: platform).add(to: router)
+        CitizenAPI(platform: platform).add(to: router)
+        AdminAPI(platform: platform, adminToken: adminToken).add(to: router)
+    }
+}

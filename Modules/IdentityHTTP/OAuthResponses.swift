@@ -1,0 +1,32 @@
+import HTTPTypes
+import Hummingbird
+import Identity
+import SmartNationCore
+import SmartNationHTTP
+
+/// OAuth endpoints answer refusals in RFC 6749 §5.2 form — `error` and `error_description` — which
+/// OAuth client libraries read, plus the platform's stable `code` and `message_key`.
+func oauthErrorResponse(_ error: SmartNationError) -> Response {
+    var headers: HTTPFields = [:]
+    if error.httpStatus == 401 {
+        headers[.wwwAuthenticate] = error.code == .oauthDPoPProofInvalid || error.code == .oauthDPoPKeyMismatch
+            ? #"DPoP error="\#(error.oauthError)", algs="ES256""#
+            : (error.oauthError == "invalid_token" ? #"DPoP error="invalid_token", algs="ES256""# : #"Basic realm="smartnation""#)
+    }
+    let body: JSONValue = .object([
+        "error": .string(error.oauthError),
+        "error_description": .string(error.parameters["reason"] ?? error.code.rawValue),
+        "code": .string(error.code.rawValue),
+        "message_key": .string(error.messageKey),
+    ])
+    return jsonResponse(body, status: .init(code: error.httpStatus), headers: headers)
+}
+
+/// Runs an OAuth endpoint's handler, answering its refusals in OAuth form.
+func oauthEndpoint(_ body: () async throws(SmartNationError) -> Response) async -> Response {
+    do {
+        return try await body()
+    } catch {
+        return oauthErrorResponse(error)
+    }
+}

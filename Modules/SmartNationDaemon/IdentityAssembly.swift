@@ -1,0 +1,64 @@
+import Foundation
+import Identity
+import IdentityHTTP
+import Logging
+import ServiceLifecycle
+import SmartNationCore
+
+/// The identity platform as the daemon runs it: the platform over `identity.sqlite`, its routes,
+/// the relay of its outbox onto the bus and log, and the hourly pruning of expired OAuth state.
+struct IdentityAssembly {
+    let platform: IdentityPlatform
+    let routes: IdentityRoutes
+    let services: [any Service]
+
+    static func open(configuration: SmartNationConfiguration, log: EventLog, bus: EventBus, logger: Logger) async throws -> IdentityAssembly {
+        let directory = configuration.dataDirectory
+        let secretKey = try DaemonSecrets.value(
+            configured: configuration.identity.secretKey, fileName: "identity-secret.key", in: directory, logger: logger) {
+                DaemonSecrets.randomBase64(byteCount: 32)
+            }
+        let adminToken = try DaemonSecrets.value(
+            configured: configuration.identity.adminToken, fileName: "admin.token", in: directory, logger: logger) {
+                DaemonSecrets.randomBase64(byteCount: 32)
+            }
+        let issuer = configuration.identity.issuer ?? "http://\(configuration.http.host):\(configuration.http.port)"
+        let platform = try await IdentityPlatform.open(in: directory, sealer: try SecretSealer(base64Key: secretKey), issuer: issuer)
+        if configuration.loadsDemoData {
+            try await IdentityDemoData.load(into: platform, logger: logger)
+        }
+        let relay = OutboxRelay(database: platform.database, outboxName: IdentityDatabase.outboxName, log: log, bus: bus, logger: logger)
+        return IdentityAssembly(
+            platform: platform,
+            routes: IdentityRoutes(platform: platform, adminToken: adminToken),
+            services: [OutboxRelayService(relay: relay), OpenIDPruningService(provider: platform.openID, logger: logger)])
+    }
+}
+
+/// Runs an outbox relay until shutdown.
+struct OutboxRelayService: Service {
+    let relay: OutboxRelay
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await relay.run()
+        }
+    }
+}
+
+/// Deletes expired pushed requests, codes, proofs and tokens once an hour.
+struct OpenIDPruningService: Service {
+    let provider: OpenIDProvider
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await provider.pruneExpired()
+            } catch {
+                logger.warning("pruning expired OpenID state failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Hummingbird
+import NIOCore
+import SmartNationCore
+
+/// A response whose body is `value` as JSON.
+public func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    var fields = headers
+    fields[.contentType] = "application/json; charset=utf-8"
+    fields[.cacheControl] = "no-store"
+    return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(of: value))))
+}
+
+/// The API's error body, `{"error":{"code":…,"message_key":…,"parameters":{…}}}`, with the
+/// error's own status.
+public func errorResponse(_ error: SmartNationError) -> Response {
+    let body: JSONValue = .object([
+        "error": .object([
+            "code": .string(error.code.rawValue),
+            "message_key": .string(error.messageKey),
+            "parameters": .object(error.parameters.mapValues(JSONValue.string)),
+        ])
+    ])
+    return jsonResponse(body, status: .init(code: error.httpStatus))
+}

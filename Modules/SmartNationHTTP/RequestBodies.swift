@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SmartNationCore
+
+extension Request {
+    /// The largest form or JSON body a platform route reads.
+    public static let platformBodyBytesMax = 64 * 1024
+
+    /// The `application/x-www-form-urlencoded` body as name → value. OAuth forbids repeating a
+    /// parameter (RFC 6749 §3.1), so a repeated name is refused, as is any other content type.
+    public mutating func formParameters(context: some RequestContext) async throws(SmartNationError) -> [String: String] {
+        guard headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            throw SmartNationError(.httpBodyInvalid, parameters: ["expected": "application/x-www-form-urlencoded"], httpStatus: 415)
+        }
+        let text = try await bodyText(context: context)
+        var parameters: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = Self.formDecode(parts[0]), let value = Self.formDecode(parts.count > 1 ? parts[1] : "") else {
+                throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "malformed percent-encoding"])
+            }
+            guard parameters[name] == nil else {
+                throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "parameter \(name) is repeated"])
+            }
+            parameters[name] = value
+        }
+        return parameters
+    }
+
+    /// The JSON body decoded as `type`; a malformed body is `core.http.body_invalid` naming the problem.
+    public mutating func jsonBody<Value: Decodable>(as type: Value.Type, context: some RequestContext) async throws(SmartNationError) -> Value {
+        let text = try await bodyText(context: context)
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(text.utf8))
+        } catch {
+            throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "the body is not the expected JSON: \(error)"])
+        }
+    }
+
+    private mutating func bodyText(context: some RequestContext) async throws(SmartNationError) -> String {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await collectBody(upTo: Self.platformBodyBytesMax)
+        } catch {
+            throw SmartNationError(.requestTooLarge, parameters: ["maximum": String(Self.platformBodyBytesMax)], httpStatus: 413)
+        }
+        return String(buffer: buffer)
+    }
+
+    private static func formDecode(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}
+
+extension SmartNationError.Code {
+    /// A request body is not of the form or JSON the route reads.
+    public static let httpBodyInvalid = Self("core.http.body_invalid")
+    /// A request body is larger than the daemon accepts.
+    public static let requestTooLarge = Self("core.http.request_too_large")
+    /// Something failed that the client cannot fix; the log has the details.
+    public static let internalError = Self("core.internal")
+}
