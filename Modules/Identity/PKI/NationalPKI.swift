@@ -32,8 +32,8 @@ public struct NationalPKI: Sendable {
     public let configuration: Configuration
     private let store: any PKIStore
     private let clock: @Sendable () -> Date
-    private let root: CertificateAuthority
-    private let issuing: CertificateAuthority
+    let root: CertificateAuthority
+    let issuing: CertificateAuthority
 
     /// Opens the PKI over the identity database, creating the CAs the first time.
     ///
