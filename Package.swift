@@ -188,6 +188,7 @@ let package = Package(
                 "Identity",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             path: "Tests/Interop",
             swiftSettings: swiftSettings

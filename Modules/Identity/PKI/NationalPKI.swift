@@ -55,7 +55,7 @@ public struct NationalPKI: Sendable {
         try configuration.check()
         var stored = try await store.authorities()
         if stored == nil {
-            let now = clock()
+            let now = wholeSeconds(clock())
             let root = try CertificateAuthority.makeRoot(configuration: configuration, now: now)
             let issuing = try root.makeIssuing(configuration: configuration, now: now)
             let firstList = try RevocationListBuilder(issuing: issuing).make(
@@ -71,6 +71,12 @@ public struct NationalPKI: Sendable {
             configuration: configuration, store: store, clock: clock,
             root: try unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer),
             issuing: try unseal(stored.issuingCertificate, key: stored.issuingSealedKey, context: "pki.issuing", sealer: sealer))
+    }
+
+    /// `date` without its fraction of a second: certificates and CRLs carry whole seconds, and the
+    /// stored times must compare equal to what they carry.
+    private static func wholeSeconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 
     private static func unseal(_ certificate: Data, key: Data, context: String, sealer: SecretSealer) throws(SmartNationError) -> CertificateAuthority {
@@ -118,7 +124,7 @@ public struct NationalPKI: Sendable {
             throw SmartNationError(.identityPKISubjectInvalid, parameters: ["expected": "1 to 64 letters, digits, - or _"])
         }
         let request = try SigningRequestCheck(signingRequest, commonName: subject)
-        let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
+        let now = Self.wholeSeconds(clock())
         let notAfter = min(now.addingTimeInterval(configuration.validity(of: kind)), issuing.certificate.notValidAfter)
         let serial = CertificateSerial.random()
         let certificate = try CertificateAuthority.sign {
@@ -159,7 +165,7 @@ public struct NationalPKI: Sendable {
         guard let certificate = try await store.certificate(serialNumber: serial) else {
             throw SmartNationError(.identityPKICertificateNotFound, httpStatus: 404)
         }
-        let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
+        let now = Self.wholeSeconds(clock())
         let event = try CloudEvent(
             CertificateRevoked(serialNumber: serial, kind: certificate.kind, subject: certificate.subject, reason: reason),
             source: identityEventSource, subject: certificate.subject, time: now)
@@ -171,7 +177,7 @@ public struct NationalPKI: Sendable {
     /// The issuing CA's current CRL, in DER, as `<crlBaseURL>/issuing.crl` serves it. Reissued (with the
     /// next number) when half of its validity has passed, so a published CRL is never stale.
     public func currentCRL() async throws(SmartNationError) -> Data {
-        let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
+        let now = Self.wholeSeconds(clock())
         if let list = try await store.revocationList(),
             now < list.thisUpdate.addingTimeInterval(configuration.revocationListValidity / 2), now >= list.thisUpdate
         {
