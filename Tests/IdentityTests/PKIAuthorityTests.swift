@@ -81,4 +81,18 @@ struct PKIAuthorityTests {
                 database: fixture.database, sealer: fixture.sealer, configuration: .init(crlBaseURL: "ftp://example.org/crl"))
         }
     }
+
+    @Test("printing the PKI, as a careless log line would, never shows a CA key")
+    func keysNeverPrinted() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let printed = [String(describing: fixture.pki), String(reflecting: fixture.pki), "\(fixture.pki.root)"].joined()
+        for key in [fixture.pki.root.privateKey, fixture.pki.issuing.privateKey] {
+            let hex = key.rawRepresentation.map { String(format: "%02x", $0) }.joined()
+            #expect(!printed.lowercased().contains(hex))
+            #expect(!printed.contains(key.rawRepresentation.base64EncodedString()))
+            #expect(!printed.contains(String(describing: Array(key.rawRepresentation))))
+        }
+        #expect(printed.contains("Smart Nation Root CA"))
+    }
 }

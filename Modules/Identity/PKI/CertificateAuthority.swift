@@ -100,3 +100,12 @@ struct CertificateAuthority: Sendable {
         }
     }
 }
+
+extension CertificateAuthority: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The CA's subject only: a CA printed into a log never shows its key.
+    var description: String { "CertificateAuthority(\(certificate.subject))" }
+
+    var debugDescription: String { description }
+
+    var customMirror: Mirror { Mirror(self, children: ["subject": certificate.subject.description]) }
+}

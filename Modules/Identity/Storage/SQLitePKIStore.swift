@@ -204,8 +204,11 @@ public struct SQLitePKIStore: PKIStore {
                 date: Date(timeIntervalSince1970: date),
                 reason: RevocationReason(rawValue: row["revocation_reason"] ?? "") ?? .unspecified)
         }
+        guard let kind = CertificateKind(rawValue: row["kind"]) else {
+            preconditionFailure("the pki_certificate.kind CHECK constraint admits only known kinds")
+        }
         return IssuedCertificate(
-            serialNumber: row["serial"], kind: CertificateKind(rawValue: row["kind"]) ?? .device, subject: row["subject"],
+            serialNumber: row["serial"], kind: kind, subject: row["subject"],
             derEncoded: row["certificate"], notBefore: Date(timeIntervalSince1970: row["not_before"]),
             notAfter: Date(timeIntervalSince1970: row["not_after"]), revocation: revocation)
     }
