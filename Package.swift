@@ -208,14 +208,22 @@ let package = Package(
             dependencies: [
                 "Identity",
                 "SmartNationCore",
+                "COpenSSL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "Interop",
-            dependencies: ["Identity"],
+            dependencies: [
+                "Identity",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             path: "Tests/Interop",
             swiftSettings: swiftSettings
         ),

@@ -84,6 +84,7 @@ public enum IdentityDatabase {
                     ) WITHOUT ROWID
                     """)
         }
+        SQLitePKIStore.registerMigrations(in: &migrator)
         OpenIDStorage.registerMigrations(in: &migrator)
         return migrator
     }

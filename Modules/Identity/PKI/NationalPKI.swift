@@ -1,0 +1,214 @@
+import Crypto
+import Foundation
+import GRDB
+import SmartNationCore
+import X509
+
+/// The national PKI: a root CA and an issuing CA (P-256), certificates for citizens and devices issued
+/// from PKCS#10 requests, revocation with a CRL reissued on every change, and verification of
+/// citizens' CMS document signatures.
+///
+/// The CAs are created the first time the PKI is opened and reused afterwards; their private keys are
+/// stored sealed by ``SecretSealer`` (contexts `pki.root`, `pki.issuing`) and exist in the clear only
+/// in memory. Issuing and revoking announce `sg.smartnation.identity.certificate.issued` /
+/// `….revoked` through the identity outbox in the same transaction.
+///
+/// ```swift
+/// let pki = try await NationalPKI.open(database: database, sealer: sealer)
+/// let certificate = try await pki.issueCitizenCertificate(subject: citizen.subject, signingRequest: csrDER)
+/// let outcome = try await pki.verifySignature(signature, of: document)
+/// ```
+public struct NationalPKI: Sendable {
+    /// The largest certificate signing request accepted, in bytes.
+    public static let signingRequestSizeMax = 16 * 1024
+    /// The largest document signed or verified, in bytes.
+    public static let documentSizeMax = 16 * 1024 * 1024
+    /// The largest CMS signature verified, in bytes.
+    public static let signatureSizeMax = 64 * 1024
+    /// The longest subject (citizen subject or device id) certified, in characters.
+    public static let subjectLengthMax = 64
+
+    /// What the certificates say and how long they last.
+    public let configuration: Configuration
+    private let store: any PKIStore
+    private let clock: @Sendable () -> Date
+    let root: CertificateAuthority
+    let issuing: CertificateAuthority
+
+    /// Opens the PKI over the identity database, creating the CAs the first time.
+    ///
+    /// - Throws: ``SmartNationError/Code/identitySecretUnreadable`` when the stored keys do not open
+    ///   under `sealer`'s key; ``SmartNationError/Code/configurationInvalidValue`` for a configuration
+    ///   no certificate can be built from.
+    public static func open(
+        database: DatabasePool, sealer: SecretSealer, configuration: Configuration = Configuration(),
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws(SmartNationError) -> NationalPKI {
+        try await open(store: SQLitePKIStore(database: database), sealer: sealer, configuration: configuration, clock: clock)
+    }
+
+    /// Opens the PKI over any ``PKIStore``, creating the CAs the first time.
+    public static func open(
+        store: any PKIStore, sealer: SecretSealer, configuration: Configuration = Configuration(),
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws(SmartNationError) -> NationalPKI {
+        try configuration.check()
+        var stored = try await store.authorities()
+        if stored == nil {
+            let now = wholeSeconds(clock())
+            let root = try CertificateAuthority.makeRoot(configuration: configuration, now: now)
+            let issuing = try root.makeIssuing(configuration: configuration, now: now)
+            let firstList = try RevocationListBuilder(issuing: issuing).make(
+                number: 1, thisUpdate: now, nextUpdate: now.addingTimeInterval(configuration.revocationListValidity), entries: [])
+            let created = StoredAuthorities(
+                rootCertificate: root.derEncoded, rootSealedKey: sealer.seal(root.privateKey.rawRepresentation, context: "pki.root"),
+                issuingCertificate: issuing.derEncoded,
+                issuingSealedKey: sealer.seal(issuing.privateKey.rawRepresentation, context: "pki.issuing"))
+            stored = try await store.createAuthorities(created, firstRevocationList: firstList)
+        }
+        guard let stored else { preconditionFailure("the CAs were just loaded or stored") }
+        return NationalPKI(
+            configuration: configuration, store: store, clock: clock,
+            root: try unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer),
+            issuing: try unseal(stored.issuingCertificate, key: stored.issuingSealedKey, context: "pki.issuing", sealer: sealer))
+    }
+
+    /// `date` without its fraction of a second: certificates and CRLs carry whole seconds, and the
+    /// stored times must compare equal to what they carry.
+    private static func wholeSeconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+    }
+
+    private static func unseal(_ certificate: Data, key: Data, context: String, sealer: SecretSealer) throws(SmartNationError) -> CertificateAuthority {
+        let raw = try sealer.open(key, context: context)
+        guard let privateKey = try? P256.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw SmartNationError(.identitySecretUnreadable, parameters: ["context": context], httpStatus: 500)
+        }
+        return try CertificateAuthority(derEncoded: certificate, privateKey: privateKey)
+    }
+
+    private init(
+        configuration: Configuration, store: any PKIStore, clock: @escaping @Sendable () -> Date,
+        root: CertificateAuthority, issuing: CertificateAuthority
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.clock = clock
+        self.root = root
+        self.issuing = issuing
+    }
+
+    /// The root CA's certificate, in DER: the trust anchor relying parties install.
+    public var rootCertificate: Data { root.derEncoded }
+
+    /// The issuing CA's certificate, in DER: the intermediate between the root and every issued certificate.
+    public var issuingCertificate: Data { issuing.derEncoded }
+
+    /// Issues a citizen's signing certificate for the key in `signingRequest`, whose subject must be
+    /// exactly `CN=<subject>`. `subject` is the citizen's opaque subject (never the NRIC), already
+    /// authenticated by the caller.
+    public func issueCitizenCertificate(subject: String, signingRequest: Data) async throws(SmartNationError) -> IssuedCertificate {
+        try await issue(.citizen, subject: subject, signingRequest: signingRequest)
+    }
+
+    /// Issues a device's client certificate for the key in `signingRequest`, whose subject must be
+    /// exactly `CN=<deviceID>`.
+    public func issueDeviceCertificate(deviceID: String, signingRequest: Data) async throws(SmartNationError) -> IssuedCertificate {
+        try await issue(.device, subject: deviceID, signingRequest: signingRequest)
+    }
+
+    private func issue(_ kind: CertificateKind, subject: String, signingRequest: Data) async throws(SmartNationError) -> IssuedCertificate {
+        guard !subject.isEmpty, subject.count <= Self.subjectLengthMax,
+            subject.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
+        else {
+            throw SmartNationError(.identityPKISubjectInvalid, parameters: ["expected": "1 to 64 letters, digits, - or _"])
+        }
+        let request = try SigningRequestCheck(signingRequest, commonName: subject)
+        let now = Self.wholeSeconds(clock())
+        let notAfter = min(now.addingTimeInterval(configuration.validity(of: kind)), issuing.certificate.notValidAfter)
+        let serial = CertificateSerial.random()
+        let certificate = try CertificateAuthority.sign {
+            try Certificate(
+                version: .v3, serialNumber: serial.certificateSerial, publicKey: request.publicKey,
+                notValidBefore: now, notValidAfter: notAfter, issuer: issuing.certificate.subject,
+                subject: try configuration.distinguishedName(commonName: subject), signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try CertificateProfile(kind: kind).extensions(
+                    publicKey: request.publicKey, issuerKeyIdentifier: issuing.keyIdentifier, crlURL: configuration.crlURL),
+                issuerPrivateKey: Certificate.PrivateKey(issuing.privateKey))
+        }
+        let issued = IssuedCertificate(
+            serialNumber: serial.hexadecimal, kind: kind, subject: subject, derEncoded: try CertificateAuthority.serialize(certificate),
+            notBefore: now, notAfter: notAfter, revocation: nil)
+        let event = try CloudEvent(
+            CertificateIssued(serialNumber: issued.serialNumber, kind: kind, subject: subject, notAfter: EventTimestamp.format(notAfter)),
+            source: identityEventSource, subject: subject, time: now)
+        try await store.insert(issued, announcing: event)
+        return issued
+    }
+
+    /// The certificate with this serial number (hexadecimal, any case), revoked or not.
+    public func certificate(serialNumber: String) async throws(SmartNationError) -> IssuedCertificate? {
+        try await store.certificate(serialNumber: CertificateSerial(parsing: serialNumber).hexadecimal)
+    }
+
+    /// Every certificate issued to this citizen subject or device id, newest first.
+    public func certificates(kind: CertificateKind, subject: String) async throws(SmartNationError) -> [IssuedCertificate] {
+        try await store.certificates(kind: kind, subject: subject)
+    }
+
+    /// Revokes a certificate and reissues the CRL, in one step with the `certificate.revoked` event.
+    ///
+    /// - Throws: ``SmartNationError/Code/identityPKICertificateNotFound`` for a serial never issued,
+    ///   ``SmartNationError/Code/identityPKICertificateRevoked`` when it is revoked already.
+    public func revoke(serialNumber: String, reason: RevocationReason) async throws(SmartNationError) -> IssuedCertificate {
+        let serial = try CertificateSerial(parsing: serialNumber).hexadecimal
+        guard let certificate = try await store.certificate(serialNumber: serial) else {
+            throw SmartNationError(.identityPKICertificateNotFound, httpStatus: 404)
+        }
+        let now = Self.wholeSeconds(clock())
+        let event = try CloudEvent(
+            CertificateRevoked(serialNumber: serial, kind: certificate.kind, subject: certificate.subject, reason: reason),
+            source: identityEventSource, subject: certificate.subject, time: now)
+        return try await store.revoke(
+            serialNumber: serial, revocation: CertificateRevocation(date: now, reason: reason), announcing: event,
+            reissue: revocationListMaker(at: now))
+    }
+
+    /// The issuing CA's current CRL, in DER, as `<crlBaseURL>/issuing.crl` serves it. Reissued (with the
+    /// next number) when half of its validity has passed, so a published CRL is never stale.
+    public func currentCRL() async throws(SmartNationError) -> Data {
+        let now = Self.wholeSeconds(clock())
+        if let list = try await store.revocationList(),
+            now < list.thisUpdate.addingTimeInterval(configuration.revocationListValidity / 2), now >= list.thisUpdate
+        {
+            return list.derEncoded
+        }
+        return try await store.reissueRevocationList(revocationListMaker(at: now)).derEncoded
+    }
+
+    private func revocationListMaker(at now: Date) -> RevocationListMaker {
+        let builder = RevocationListBuilder(issuing: issuing)
+        let nextUpdate = now.addingTimeInterval(configuration.revocationListValidity)
+        return { number, entries throws(SmartNationError) in
+            try builder.make(number: number, thisUpdate: now, nextUpdate: nextUpdate, entries: entries)
+        }
+    }
+
+    /// Checks a detached CMS signature over `document`: the signature, that it covers this document,
+    /// the signer's chain to the root at the signed signingTime, and the current CRL. An invalid
+    /// signature is a ``SignatureVerification/rejected(_:)`` value, not an error.
+    ///
+    /// - Throws: ``SmartNationError/Code/identityPKIInputTooLarge`` when the document or the signature
+    ///   is over its limit (``documentSizeMax``, ``signatureSizeMax``).
+    public func verifySignature(_ signature: Data, of document: Data) async throws(SmartNationError) -> SignatureVerification {
+        guard document.count <= Self.documentSizeMax, signature.count <= Self.signatureSizeMax else {
+            throw SmartNationError(
+                .identityPKIInputTooLarge,
+                parameters: ["documentMaximum": String(Self.documentSizeMax), "signatureMaximum": String(Self.signatureSizeMax)],
+                httpStatus: 413)
+        }
+        let verifier = SignatureVerifier(
+            rootCertificate: root.derEncoded, issuingCertificate: issuing.derEncoded, revocationList: try await currentCRL())
+        return try verifier.verify(signature, of: document)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import SmartNationCore
+
+/// The issuing CA issued a certificate. The sensor platform activates a device on this event.
+public struct CertificateIssued: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.certificate.issued"
+    /// The serial number, lower-case hexadecimal.
+    public var serialNumber: String
+    /// Whom it is for.
+    public var kind: CertificateKind
+    /// The subject CN: the citizen's opaque subject or the device id.
+    public var subject: String
+    /// The end of its validity, RFC 3339 in UTC.
+    public var notAfter: String
+}
+
+/// A certificate was revoked and the CRL regenerated. The sensor platform deactivates a device on this event.
+public struct CertificateRevoked: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.certificate.revoked"
+    /// The serial number, lower-case hexadecimal.
+    public var serialNumber: String
+    /// Whom it was for.
+    public var kind: CertificateKind
+    /// The subject CN: the citizen's opaque subject or the device id.
+    public var subject: String
+    /// Why it was revoked, by its RFC 5280 name (`keyCompromise`, …).
+    public var reason: RevocationReason
+}

@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+import GRDB
+import SmartNationCore
+import SwiftASN1
+import Testing
+import X509
+
+@testable import Identity
+
+@Suite("National PKI: the certificate authorities")
+struct PKIAuthorityTests {
+    @Test("the root and issuing CAs are created on first use and the same ones come back after reopening")
+    func createdOnceAndReused() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let reopenedDatabase = try IdentityDatabase.open(in: fixture.environment.directory)
+        let reopened = try await NationalPKI.open(database: reopenedDatabase, sealer: fixture.sealer)
+        #expect(reopened.rootCertificate == fixture.pki.rootCertificate)
+        #expect(reopened.issuingCertificate == fixture.pki.issuingCertificate)
+        let count = try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pki_authority") }
+        #expect(count == 2)
+    }
+
+    @Test("the root is a 20-year CA with pathLen 1, the issuing CA a 10-year CA with pathLen 0 signed by the root")
+    func profiles() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let root = try Certificate(derEncoded: Array(fixture.pki.rootCertificate))
+        let issuing = try Certificate(derEncoded: Array(fixture.pki.issuingCertificate))
+        let year: TimeInterval = 365 * 86_400
+        #expect(root.notValidAfter.timeIntervalSince(root.notValidBefore) == 20 * year)
+        #expect(issuing.notValidAfter.timeIntervalSince(issuing.notValidBefore) == 10 * year)
+        #expect(try root.extensions.basicConstraints == .isCertificateAuthority(maxPathLength: 1))
+        #expect(try issuing.extensions.basicConstraints == .isCertificateAuthority(maxPathLength: 0))
+        for certificate in [root, issuing] {
+            #expect(try certificate.extensions.keyUsage == KeyUsage(keyCertSign: true, cRLSign: true))
+            #expect(certificate.extensions.first { $0.oid == .X509ExtensionID.keyUsage }?.critical == true)
+            #expect(P256.Signing.PublicKey(certificate.publicKey) != nil)
+        }
+        #expect(root.subject == root.issuer)
+        #expect(issuing.issuer == root.subject)
+        #expect(root.publicKey.isValidSignature(issuing.signature, for: issuing))
+        let rootKeyIdentifier = try root.extensions.subjectKeyIdentifier?.keyIdentifier
+        #expect(rootKeyIdentifier != nil)
+        #expect(try issuing.extensions.authorityKeyIdentifier?.keyIdentifier == rootKeyIdentifier)
+    }
+
+    @Test("the CA keys are sealed: their raw bytes are nowhere in the database files")
+    func keysSealedAtRest() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let keys = try await fixture.database.read { db in
+            try Data.fetchAll(db, sql: "SELECT sealed_private_key FROM pki_authority")
+        }
+        #expect(keys.count == 2)
+        let files = try FileManager.default.contentsOfDirectory(at: fixture.environment.directory, includingPropertiesForKeys: nil)
+        let bytes = try files.filter { $0.lastPathComponent.hasPrefix("identity.sqlite") }.map { try Data(contentsOf: $0) }
+        #expect(!bytes.isEmpty)
+        for raw in [fixture.pki.root.privateKey.rawRepresentation, fixture.pki.issuing.privateKey.rawRepresentation] {
+            #expect(raw.count == 32)
+            #expect(bytes.allSatisfy { $0.range(of: raw) == nil })
+        }
+    }
+
+    @Test("a sealer with another key cannot open the CAs")
+    func wrongSealerKey() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        await #expect(throws: SmartNationError(.identitySecretUnreadable)) {
+            _ = try await NationalPKI.open(database: fixture.database, sealer: SecretSealer.random())
+        }
+    }
+
+    @Test("a configuration with an unusable CRL URL is refused")
+    func configurationChecked() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        await #expect(throws: SmartNationError(.configurationInvalidValue)) {
+            _ = try await NationalPKI.open(
+                database: fixture.database, sealer: fixture.sealer, configuration: .init(crlBaseURL: "ftp://example.org/crl"))
+        }
+    }
+
+    @Test("printing the PKI, as a careless log line would, never shows a CA key")
+    func keysNeverPrinted() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let printed = [String(describing: fixture.pki), String(reflecting: fixture.pki), "\(fixture.pki.root)"].joined()
+        for key in [fixture.pki.root.privateKey, fixture.pki.issuing.privateKey] {
+            let hex = key.rawRepresentation.map { String(format: "%02x", $0) }.joined()
+            #expect(!printed.lowercased().contains(hex))
+            #expect(!printed.contains(key.rawRepresentation.base64EncodedString()))
+            #expect(!printed.contains(String(describing: Array(key.rawRepresentation))))
+        }
+        #expect(printed.contains("Smart Nation Root CA"))
+    }
+}

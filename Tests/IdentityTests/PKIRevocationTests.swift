@@ -1,0 +1,82 @@
+import Crypto
+import Foundation
+import GRDB
+import SmartNationCore
+import SwiftASN1
+import Testing
+import X509
+
+@testable import Identity
+
+@Suite("National PKI: revocation and the CRL")
+struct PKIRevocationTests {
+    @Test("the first CRL is number 1, signed by the issuing CA, and lists nothing")
+    func firstRevocationList() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let list = try ParsedRevocationList(try await fixture.pki.currentCRL(), issuer: fixture.pki.issuingCertificate)
+        #expect(list.signedByIssuer)
+        #expect(list.number == 1)
+        #expect(list.revokedSerials.isEmpty)
+    }
+
+    @Test("revoking puts the serial and reason on a new CRL with a higher number, and announces it")
+    func revokeListsSerial() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let (first, _) = try await fixture.issueCitizen()
+        let (second, _) = try await fixture.issueCitizen()
+        fixture.clock.advance(by: 60)
+        let revoked = try await fixture.pki.revoke(serialNumber: first.serialNumber, reason: .keyCompromise)
+        #expect(revoked.revocation == CertificateRevocation(date: fixture.clock.now, reason: .keyCompromise))
+        #expect(try await fixture.pki.certificate(serialNumber: first.serialNumber)?.revocation == revoked.revocation)
+        let afterFirst = try ParsedRevocationList(try await fixture.pki.currentCRL(), issuer: fixture.pki.issuingCertificate)
+        #expect(afterFirst.signedByIssuer)
+        #expect(afterFirst.number == 2)
+        #expect(afterFirst.revokedSerials == [first.serialNumber: 1])
+        _ = try await fixture.pki.revoke(serialNumber: second.serialNumber, reason: .unspecified)
+        let afterSecond = try ParsedRevocationList(try await fixture.pki.currentCRL(), issuer: fixture.pki.issuingCertificate)
+        #expect(afterSecond.number == 3)
+        #expect(afterSecond.revokedSerials == [first.serialNumber: 1, second.serialNumber: 0])
+        let event = try #require(try await fixture.outboxEvents().first { $0.type == CertificateRevoked.eventType })
+        #expect(
+            try event.decodeData(as: CertificateRevoked.self)
+                == CertificateRevoked(serialNumber: first.serialNumber, kind: .citizen, subject: fixture.subject, reason: .keyCompromise))
+    }
+
+    @Test("revoking twice, an unknown serial or a malformed one is refused and changes nothing")
+    func refusedRevocations() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let (issued, _) = try await fixture.issueCitizen()
+        _ = try await fixture.pki.revoke(serialNumber: issued.serialNumber, reason: .superseded)
+        let events = try await fixture.outboxEvents().count
+        let crl = try await fixture.pki.currentCRL()
+        await #expect(throws: SmartNationError(.identityPKICertificateRevoked)) {
+            _ = try await fixture.pki.revoke(serialNumber: issued.serialNumber, reason: .keyCompromise)
+        }
+        await #expect(throws: SmartNationError(.identityPKICertificateNotFound)) {
+            _ = try await fixture.pki.revoke(serialNumber: "0123456789abcdef0123456789abcdef", reason: .keyCompromise)
+        }
+        for malformed in ["", "xyz", "00", String(repeating: "a", count: 41)] {
+            await #expect(throws: SmartNationError(.identityPKISerialMalformed)) {
+                _ = try await fixture.pki.revoke(serialNumber: malformed, reason: .keyCompromise)
+            }
+        }
+        #expect(try await fixture.outboxEvents().count == events)
+        #expect(try await fixture.pki.currentCRL() == crl)
+        #expect(try await fixture.pki.certificate(serialNumber: issued.serialNumber)?.revocation?.reason == .superseded)
+    }
+
+    @Test("the CRL is reissued with the next number once half its validity has passed")
+    func reissuedWhenAging() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let first = try await fixture.pki.currentCRL()
+        fixture.clock.advance(by: 3 * 86_400)
+        #expect(try await fixture.pki.currentCRL() == first)
+        fixture.clock.advance(by: 86_400)
+        let second = try ParsedRevocationList(try await fixture.pki.currentCRL(), issuer: fixture.pki.issuingCertificate)
+        #expect(second.number == 2)
+    }
+}
