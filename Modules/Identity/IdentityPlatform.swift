@@ -17,12 +17,15 @@ public struct IdentityPlatform: Sendable {
     public let devices: DeviceKeyRegistry
     /// The OpenID provider.
     public let openID: OpenIDProvider
+    /// The national PKI: CAs, certificates, CRL and CMS signatures.
+    public let pki: NationalPKI
 
     /// Opens (creating and migrating when needed) the platform in `dataDirectory`.
     ///
     /// - Parameters:
     ///   - sealer: seals TOTP secrets, signing keys and CA keys at rest.
-    ///   - issuer: the OpenID issuer identifier, the daemon's public base URL.
+    ///   - issuer: the OpenID issuer identifier, the daemon's public base URL; certificates name
+    ///     `<issuer>/pki/crl/issuing.crl` as their CRL distribution point.
     public static func open(
         in dataDirectory: URL, sealer: SecretSealer, issuer: String, clock: @escaping @Sendable () -> Date = Date.init
     ) async throws(SmartNationError) -> IdentityPlatform {
@@ -40,6 +43,8 @@ public struct IdentityPlatform: Sendable {
             sessions: SessionManager(store: SQLiteSessionStore(database: database), clock: clock),
             devices: DeviceKeyRegistry(store: SQLiteDeviceKeyStore(database: database), auditTrail: credentials, clock: clock),
             openID: try await OpenIDProvider(
-                settings: OpenIDSettings(issuer: issuer), database: database, citizens: citizens, sealer: sealer, clock: clock))
+                settings: OpenIDSettings(issuer: issuer), database: database, citizens: citizens, sealer: sealer, clock: clock),
+            pki: try await NationalPKI.open(
+                database: database, sealer: sealer, configuration: NationalPKI.Configuration(crlBaseURL: issuer + "/pki/crl"), clock: clock))
     }
 }

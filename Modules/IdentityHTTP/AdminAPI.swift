@@ -48,7 +48,8 @@ struct AdminAPI: Sendable {
         }
     }
 
-    private func authorize(_ request: Request) throws(SmartNationError) {
+    /// Refuses a request without the operator token (`identity.admin.token_required`, 401).
+    func authorize(_ request: Request) throws(SmartNationError) {
         guard let (scheme, token) = request.authorizationToken(), scheme.lowercased() == "bearer",
               Self.constantTimeEquals(Array(SHA256.hash(data: Data(token.utf8))), adminTokenHash) else {
             throw SmartNationError(.identityAdminTokenRequired, httpStatus: 401)

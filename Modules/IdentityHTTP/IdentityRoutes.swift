@@ -9,7 +9,10 @@ import Identity
 ///   `/oauth2/revoke`, `/oauth2/introspect`, `/oauth2/device_authorization`.
 /// - Citizen app: `/api/identity/sessions`, `/api/identity/consents`,
 ///   `/api/identity/device-authorizations/{user_code}`.
-/// - Operators (bearer operator token): `/admin/identity/clients`, `/admin/identity/signing-keys/rotate`.
+/// - Operators (bearer operator token): `/admin/identity/clients`, `/admin/identity/signing-keys/rotate`,
+///   `/admin/identity/device-certificates`, `/admin/identity/certificates/{serial}/revoke`.
+/// - National PKI: `/pki/crl/issuing.crl`, `/pki/ca/…`, `/api/identity/certificates`,
+///   `/api/identity/signatures/verify`.
 public struct IdentityRoutes: Sendable {
     private let platform: IdentityPlatform
     private let adminToken: String
@@ -24,7 +27,10 @@ public struct IdentityRoutes: Sendable {
     public func add<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
         OAuthEndpoints(provider: platform.openID).add(to: router)
         AuthorizationPages(platform: platform).add(to: router)
-        CitizenAPI(platform: platform).add(to: router)
-        AdminAPI(platform: platform, adminToken: adminToken).add(to: router)
+        let citizenAPI = CitizenAPI(platform: platform)
+        let adminAPI = AdminAPI(platform: platform, adminToken: adminToken)
+        citizenAPI.add(to: router)
+        adminAPI.add(to: router)
+        PKIRoutes(platform: platform, citizenAPI: citizenAPI, adminAPI: adminAPI).add(to: router)
     }
 }

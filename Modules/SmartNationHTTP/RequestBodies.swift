@@ -29,8 +29,11 @@ extension Request {
     }
 
     /// The JSON body decoded as `type`; a malformed body is `core.http.body_invalid` naming the problem.
-    public mutating func jsonBody<Value: Decodable>(as type: Value.Type, context: some RequestContext) async throws(SmartNationError) -> Value {
-        let text = try await bodyText(context: context)
+    /// Reads at most `maximumBytes` (``platformBodyBytesMax`` unless a route needs more).
+    public mutating func jsonBody<Value: Decodable>(
+        as type: Value.Type, context: some RequestContext, maximumBytes: Int = platformBodyBytesMax
+    ) async throws(SmartNationError) -> Value {
+        let text = try await bodyText(context: context, maximumBytes: maximumBytes)
         do {
             return try JSONDecoder().decode(Value.self, from: Data(text.utf8))
         } catch {
@@ -38,12 +41,12 @@ extension Request {
         }
     }
 
-    private mutating func bodyText(context: some RequestContext) async throws(SmartNationError) -> String {
+    private mutating func bodyText(context: some RequestContext, maximumBytes: Int = platformBodyBytesMax) async throws(SmartNationError) -> String {
         let buffer: ByteBuffer
         do {
-            buffer = try await collectBody(upTo: Self.platformBodyBytesMax)
+            buffer = try await collectBody(upTo: maximumBytes)
         } catch {
-            throw SmartNationError(.requestTooLarge, parameters: ["maximum": String(Self.platformBodyBytesMax)], httpStatus: 413)
+            throw SmartNationError(.requestTooLarge, parameters: ["maximum": String(maximumBytes)], httpStatus: 413)
         }
         return String(buffer: buffer)
     }

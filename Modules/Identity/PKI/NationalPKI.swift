@@ -104,6 +104,12 @@ public struct NationalPKI: Sendable {
     /// The issuing CA's certificate, in DER: the intermediate between the root and every issued certificate.
     public var issuingCertificate: Data { issuing.derEncoded }
 
+    /// The issuing and root CA certificates in PEM, issuing first: the `-CAfile` / `-untrusted`
+    /// material a relying party needs.
+    public var chainPEM: String {
+        PEMText.encode(issuing.derEncoded, label: "CERTIFICATE") + PEMText.encode(root.derEncoded, label: "CERTIFICATE")
+    }
+
     /// Issues a citizen's signing certificate for the key in `signingRequest`, whose subject must be
     /// exactly `CN=<subject>`. `subject` is the citizen's opaque subject (never the NRIC), already
     /// authenticated by the caller.
