@@ -14,7 +14,7 @@ import SmartNationCore
 struct Benchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartnation-bench",
-        abstract: "Measure the event bus, the durable log and the MQTT bridge against their baselines."
+        abstract: "Measure the event bus, the durable log, the MQTT bridge and the identity platform against their baselines."
     )
 
     @Option(help: "Events per in-process run.") var busEvents = 2_000_000
@@ -22,7 +22,10 @@ struct Benchmarks: AsyncParsableCommand {
     @Option(help: "Events per unbatched durable-append run.") var singleAppendEvents = 20_000
     @Option(help: "Events per bridge run.") var bridgeEvents = 50_000
     @Option(help: "Runs of each measurement; the median is reported.") var repetitions = 3
-    @Option(help: "Which sections to run: bus, log, bridge.") var sections = ["bus", "log", "bridge"]
+    @Option(help: "ID tokens per signing and verifying run (a quarter as many device logins).") var identityTokens = 20_000
+    @Option(help: "Token-endpoint requests per HTTP run.") var tokenRequests = 10_000
+    @Option(help: "Concurrent HTTP connections of the token-endpoint run.") var httpConcurrency = 32
+    @Option(help: "Which sections to run: bus, log, bridge, identity.") var sections = ["bus", "log", "bridge", "identity"]
 
     func run() async throws {
         var table = ResultTable()
@@ -37,6 +40,10 @@ struct Benchmarks: AsyncParsableCommand {
         }
         if sections.contains("bridge") {
             try await BridgeBenchmarks(events: samples, count: bridgeEvents).run(into: &table, repetitions: repetitions)
+        }
+        if sections.contains("identity") {
+            try await IdentityBenchmarks(tokenCount: identityTokens, httpRequests: tokenRequests, concurrency: httpConcurrency)
+                .run(into: &table, repetitions: repetitions)
         }
         print(table.markdown)
     }
@@ -76,12 +83,12 @@ struct ResultTable {
 
     mutating func add(_ name: String, rate: Double, baseline: String, baselineRate: Double, target: String) {
         rows.append((name, rate, baseline, baselineRate, target))
-        print(String(format: "%@: %.0f events/s; %@: %.0f events/s (%.0f%%)", name, rate, baseline, baselineRate, 100 * rate / baselineRate))
+        print(String(format: "%@: %.0f/s; %@: %.0f/s (%.0f%%)", name, rate, baseline, baselineRate, 100 * rate / baselineRate))
     }
 
     var markdown: String {
         var lines = [
-            "| measurement | events/s | baseline | baseline events/s | ratio | target |",
+            "| measurement | per second | baseline | baseline per second | ratio | target |",
             "|---|---:|---|---:|---:|---|",
         ]
         for row in rows {
