@@ -9,6 +9,8 @@ public struct IdentityPlatform: Sendable {
     public let database: DatabasePool
     /// Citizens.
     public let citizens: CitizenRegistry
+    /// Businesses and the citizens who may log in for them.
+    public let businesses: BusinessRegistry
     /// Password, TOTP and recovery-code login.
     public let passwordLogin: PasswordLogin
     /// Sessions.
@@ -39,12 +41,31 @@ public struct IdentityPlatform: Sendable {
             throw SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 500)
         }
         return IdentityPlatform(
-            database: database, citizens: citizens, passwordLogin: passwordLogin,
+            database: database, citizens: citizens, businesses: BusinessRegistry(database: database, clock: clock), passwordLogin: passwordLogin,
             sessions: SessionManager(store: SQLiteSessionStore(database: database), clock: clock),
             devices: DeviceKeyRegistry(store: SQLiteDeviceKeyStore(database: database), auditTrail: credentials, clock: clock),
             openID: try await OpenIDProvider(
                 settings: OpenIDSettings(issuer: issuer), database: database, citizens: citizens, sealer: sealer, clock: clock),
             pki: try await NationalPKI.open(
                 database: database, sealer: sealer, configuration: NationalPKI.Configuration(crlBaseURL: issuer + "/pki/crl"), clock: clock))
+    }
+
+    /// Opens a session for a citizen who has just logged in, for the business `entityUEN` when
+    /// given. A citizen who does not represent that business gets no session; the refusal is
+    /// audited as `login.failed` with reason `not_representative`.
+    public func openSession(
+        subject: String, methods: [String], entityUEN: String?, clientAddress: String
+    ) async throws(SmartNationError) -> IssuedSession {
+        guard let entityUEN, !entityUEN.isEmpty else { return try await sessions.open(subject: subject, methods: methods) }
+        let representation: BusinessRepresentation
+        do {
+            representation = try await businesses.representation(uen: entityUEN, subject: subject)
+        } catch {
+            try await OutboxAuditTrail(database: database).recordAudit(try CloudEvent(
+                LoginFailed(subject: subject, reason: "not_representative", clientAddress: clientAddress),
+                source: identityEventSource, subject: subject))
+            throw error
+        }
+        return try await sessions.open(subject: subject, methods: methods, entity: representation)
     }
 }

@@ -41,6 +41,26 @@ struct AdminAPI: Sendable {
             try await platform.openID.clients.remove(id: try context.parameters.require("client_id"))
             return Response(status: .noContent)
         }
+        group.post("/businesses") { request, context in
+            try api.authorize(request)
+            var request = request
+            let body = try await request.jsonBody(as: BusinessRequest.self, context: context)
+            let business = try await platform.businesses.register(uen: body.uen, name: body.name)
+            return jsonResponse(.object(["uen": .string(business.uen.value), "name": .string(business.name)]), status: .created)
+        }
+        group.post("/businesses/{uen}/representatives") { request, context in
+            try api.authorize(request)
+            var request = request
+            let body = try await request.jsonBody(as: RepresentativeRequest.self, context: context)
+            guard let role = BusinessRepresentation.Role(rawValue: body.role) else {
+                throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "role must be administrator or user"])
+            }
+            guard let citizen = try await platform.citizens.citizen(nric: body.nric) else {
+                throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
+            }
+            try await platform.businesses.authorise(subject: citizen.subject, for: try context.parameters.require("uen"), role: role)
+            return Response(status: .noContent)
+        }
         group.post("/signing-keys/rotate") { request, _ in
             try api.authorize(request)
             try await platform.openID.signingKeys.rotate()
@@ -54,6 +74,18 @@ struct AdminAPI: Sendable {
               Self.constantTimeEquals(Array(SHA256.hash(data: Data(token.utf8))), adminTokenHash) else {
             throw SmartNationError(.identityAdminTokenRequired, httpStatus: 401)
         }
+    }
+
+    /// A business to register.
+    struct BusinessRequest: Decodable {
+        let uen: String
+        let name: String
+    }
+
+    /// A citizen (by NRIC or FIN) to authorise for a business.
+    struct RepresentativeRequest: Decodable {
+        let nric: String
+        let role: String
     }
 
     private static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {

@@ -42,7 +42,8 @@ struct AuthorizationPages: Sendable {
                     guard let session = try await pages.session(of: request) else { return pages.loginPage(pending, notice: nil) }
                     let location = try await platform.openID.completeAuthorization(
                         clientID: pending.client.clientID, requestURI: pending.requestURI, subject: session.subject,
-                        methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: form["decision"] == "approve")
+                        methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: form["decision"] == "approve",
+                        entityUEN: session.entityUEN)
                     return Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
                 default:
                     throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "action must be login or consent"])
@@ -59,7 +60,13 @@ struct AuthorizationPages: Sendable {
             let refusal = outcome.refusal ?? SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
             return loginPage(pending, notice: HTMLPage.Text(key: refusal.messageKey, english: Self.englishNotice(refusal.code)), status: .unauthorized)
         }
-        let issued = try await platform.sessions.open(subject: subject, methods: methods)
+        let issued: IssuedSession
+        do {
+            issued = try await platform.openSession(
+                subject: subject, methods: methods, entityUEN: form["entity_uen"]?.trimmingCharacters(in: .whitespaces), clientAddress: clientAddress)
+        } catch where error.httpStatus < 500 {
+            return loginPage(pending, notice: HTMLPage.Text(key: error.messageKey, english: Self.englishNotice(error.code)), status: .forbidden)
+        }
         let secure = platform.openID.settings.issuer.hasPrefix("https://") ? "; Secure" : ""
         let cookie = "\(Self.sessionCookie)=\(issued.token); Path=/oauth2; HttpOnly; SameSite=Lax\(secure)"
         return try await afterLogin(pending, session: issued.session, cookie: cookie)
@@ -72,7 +79,7 @@ struct AuthorizationPages: Sendable {
         guard try await platform.openID.consentRequired(pending, subject: session.subject) else {
             let location = try await platform.openID.completeAuthorization(
                 clientID: pending.client.clientID, requestURI: pending.requestURI, subject: session.subject,
-                methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: true)
+                methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: true, entityUEN: session.entityUEN)
             headers[.location] = location
             headers[.cacheControl] = "no-store"
             return Response(status: .seeOther, headers: headers)
@@ -88,6 +95,7 @@ struct AuthorizationPages: Sendable {
             \(HTMLPage.hidden("client_id", pending.client.clientID))\(HTMLPage.hidden("request_uri", pending.requestURI))\(HTMLPage.hidden("action", "login"))
             <label><span data-key="\(HTMLPage.identifierLabel.key)">\(HTMLPage.identifierLabel.english)</span><input name="identifier" autocomplete="username" required maxlength="9"></label>
             <label><span data-key="\(HTMLPage.passwordLabel.key)">\(HTMLPage.passwordLabel.english)</span><input type="password" name="password" autocomplete="current-password" required maxlength="256"></label>
+            <label><span data-key="\(HTMLPage.entityLabel.key)">\(HTMLPage.entityLabel.english)</span><input name="entity_uen" autocomplete="off" maxlength="10"></label>
             <label><span data-key="\(HTMLPage.oneTimeCodeLabel.key)">\(HTMLPage.oneTimeCodeLabel.english)</span><input name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="32"></label>
             <button type="submit" data-key="\(HTMLPage.loginButton.key)">\(HTMLPage.loginButton.english)</button>
             </form>
@@ -135,6 +143,8 @@ struct AuthorizationPages: Sendable {
         case .identityLoginSecondFactorRequired: "Enter the one-time code from your authenticator app."
         case .identityLoginLockedOut: "Too many attempts. Try again later."
         case .identityLoginAccountClosed: "This account is closed."
+        case .identityBusinessNotRepresentative, .identityBusinessNotFound, .identityUENMalformed:
+            "You are not authorised to log in for this business."
         default: "The NRIC/FIN, password or code is not right."
         }
     }

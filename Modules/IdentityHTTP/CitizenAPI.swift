@@ -15,6 +15,12 @@ struct CitizenAPI: Sendable {
         let identifier: String
         let password: String
         let otp: String?
+        let entityUEN: String?
+
+        enum CodingKeys: String, CodingKey {
+            case identifier, password, otp
+            case entityUEN = "entity_uen"
+        }
     }
 
     /// A device authorization decision.
@@ -34,8 +40,10 @@ struct CitizenAPI: Sendable {
             guard case .succeeded(let subject, let methods) = outcome else {
                 throw outcome.refusal ?? SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
             }
-            let issued = try await platform.sessions.open(subject: subject, methods: methods)
+            let issued = try await platform.openSession(
+                subject: subject, methods: methods, entityUEN: body.entityUEN, clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
             return jsonResponse(.object([
+                "entity_uen": issued.session.entityUEN.map(JSONValue.string) ?? .null,
                 "token": .string(issued.token), "session_id": .string(issued.session.id), "subject": .string(subject),
                 "methods": .array(methods.map(JSONValue.string)),
             ]), status: .created)
@@ -70,7 +78,8 @@ struct CitizenAPI: Sendable {
             let decision = try await request.jsonBody(as: DeviceDecision.self, context: context)
             try await platform.openID.decideDeviceAuthorization(
                 userCode: try context.parameters.require("user_code"), subject: session.subject,
-                methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: decision.approve)
+                methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: decision.approve,
+                entityUEN: session.entityUEN)
             return Response(status: .noContent)
         }
     }

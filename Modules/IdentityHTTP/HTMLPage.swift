@@ -19,6 +19,7 @@ enum HTMLPage {
     static let identifierLabel = Text(key: "identity.page.login.identifier", english: "NRIC or FIN")
     static let passwordLabel = Text(key: "identity.page.login.password", english: "Password")
     static let oneTimeCodeLabel = Text(key: "identity.page.login.one_time_code", english: "One-time code or recovery code (if you set one up)")
+    static let entityLabel = Text(key: "identity.page.login.entity", english: "Business UEN (only to log in for a business)")
     static let loginButton = Text(key: "identity.page.login.submit", english: "Log in")
     static let consentTitle = Text(key: "identity.page.consent.title", english: "Share your details")
     static let consentIntro = Text(key: "identity.page.consent.intro", english: "would like these details from your Smart Nation profile:")

@@ -14,7 +14,7 @@ private struct DeviceFixture {
     var database: DatabasePool { environment.database }
     var subject: String { environment.subject }
 
-    static func make() async throws -> DeviceFixture {
+    static func make(throttle: LoginThrottle = LoginThrottle()) async throws -> DeviceFixture {
         let environment = try await IdentityTestEnvironment.make(
             registering: CitizenRegistration(
                 nric: "S9812381D", name: "Lim Mei Ling", dateOfBirth: "1998-02-01", sex: .female, nationality: "SINGAPORE CITIZEN",
@@ -24,7 +24,8 @@ private struct DeviceFixture {
             environment: environment,
             devices: DeviceKeyRegistry(
                 store: SQLiteDeviceKeyStore(database: environment.database),
-                auditTrail: SQLiteCredentialStore(database: environment.database, sealer: .random()), clock: { clock.now }))
+                auditTrail: SQLiteCredentialStore(database: environment.database, sealer: .random()), throttle: throttle,
+                clock: { clock.now }))
     }
 
     func remove() {
@@ -53,6 +54,36 @@ struct DeviceKeyRegistryTests {
         #expect(try audit[0].decodeData(as: LoginSucceeded.self) == LoginSucceeded(subject: fixture.subject, methods: ["hwk"], clientAddress: "198.51.100.7"))
         #expect(try audit[1].decodeData(as: LoginFailed.self).reason == "device_replayed")
         #expect(try audit[2].decodeData(as: LoginFailed.self) == LoginFailed(subject: nil, reason: "device_unknown_challenge", clientAddress: "198.51.100.7"))
+    }
+
+    @Test("bad answers past the free ones lock the device out, even with a right answer, until the lockout ends")
+    func throttle() async throws {
+        let fixture = try await DeviceFixture.make(throttle: LoginThrottle(configuration: .init(freeFailures: 3, initialLockout: 30, maximumLockout: 300)))
+        defer { fixture.remove() }
+        let key = P256.Signing.PrivateKey()
+        let stolen = P256.Signing.PrivateKey()
+        _ = try await fixture.devices.register(
+            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        for _ in 0..<4 {
+            let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+            #expect(try await fixture.devices.login(
+                nonce: challenge.nonce, signature: try stolen.signature(for: challenge.signedBytes).derRepresentation, clientAddress: "203.0.113.9") == .badSignature)
+        }
+        let honest = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let answer = try key.signature(for: honest.signedBytes).derRepresentation
+        guard case .lockedOut(let until) = try await fixture.devices.login(nonce: honest.nonce, signature: answer, clientAddress: "198.51.100.1") else {
+            Issue.record("the device is not locked out")
+            return
+        }
+        #expect(until > fixture.clock.now)
+        fixture.clock.advance(by: 31)
+        let later = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        #expect(try await fixture.devices.login(
+            nonce: later.nonce, signature: try key.signature(for: later.signedBytes).derRepresentation, clientAddress: "198.51.100.1") == .verified(subject: fixture.subject))
+        let reasons = try await fixture.database.read { db in
+            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+        }.filter { $0.type == LoginFailed.eventType }.map { try $0.decodeData(as: LoginFailed.self).reason }
+        #expect(reasons == Array(repeating: "device_bad_signature", count: 4) + ["device_locked_out"])
     }
 
     @Test("expired challenges, other keys, other purposes and revoked devices are refused")

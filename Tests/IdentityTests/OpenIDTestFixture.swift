@@ -62,6 +62,7 @@ struct OpenIDTestFixture {
     static let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
     let environment: IdentityTestEnvironment
+    let sealer: SecretSealer
     let provider: OpenIDProvider
     let keys: TestClientKeys
     let client: OpenIDClient
@@ -78,14 +79,15 @@ struct OpenIDTestFixture {
                 address: try RegisteredAddress(block: "1", street: "Orchard Road", unit: "#01-01", postalCode: "238801"),
                 email: "ahkow@example.sg"))
         let clock = environment.clock
+        let sealer = SecretSealer.random()
         let provider = try await OpenIDProvider(
             settings: OpenIDSettings(issuer: issuer), database: environment.database, citizens: environment.registry,
-            sealer: .random(), clock: { clock.now })
+            sealer: sealer, clock: { clock.now })
         let keys = TestClientKeys()
         let client = try await provider.clients.register(
             ClientRegistration(name: "HDB Portal", redirectURIs: [redirectURI], scopes: ["openid", "name", "uinfin", "email"], jwks: keys.jwks)
         ).client
-        return OpenIDTestFixture(environment: environment, provider: provider, keys: keys, client: client)
+        return OpenIDTestFixture(environment: environment, sealer: sealer, provider: provider, keys: keys, client: client)
     }
 
     func remove() { environment.remove() }

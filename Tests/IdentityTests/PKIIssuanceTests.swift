@@ -98,7 +98,7 @@ struct PKIIssuanceTests {
         ("oversized", .identityPKICSRMalformed),
     ]
 
-    @Test("a refused request has its own code and stores nothing", arguments: rejections)
+    @Test("a refused request has its own code, is audited, and stores nothing else", arguments: rejections)
     func refusedRequest(_ name: String, code: SmartNationError.Code) async throws {
         let fixture = try await PKIFixture.make()
         defer { fixture.remove() }
@@ -108,7 +108,9 @@ struct PKIIssuanceTests {
             _ = try await fixture.pki.issueCitizenCertificate(subject: fixture.subject, signingRequest: request)
         }
         #expect(try await fixture.storedCertificateCount() == 0)
-        #expect(try await fixture.outboxEvents().count == eventsBefore)
+        let events = try await fixture.outboxEvents().dropFirst(eventsBefore)
+        #expect(events.map(\.type) == [CertificateRequestRejected.eventType])
+        #expect(try events.first?.decodeData(as: CertificateRequestRejected.self).code == code.rawValue)
     }
 
     @Test("a subject or device id that is not a plain identifier is refused")

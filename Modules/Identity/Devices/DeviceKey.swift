@@ -50,9 +50,11 @@ public enum DeviceLoginOutcome: Sendable, Hashable {
     case deviceNotActive
     /// The signature does not verify against the device's key and the challenge.
     case badSignature
+    /// Too many failed answers from this device or client address: refused until this time.
+    case lockedOut(until: Date)
 
     /// The outcome's name in audit events: `verified`, `unknown_challenge`, `replayed`, `expired`,
-    /// `device_not_active`, `bad_signature`.
+    /// `device_not_active`, `bad_signature`, `locked_out`.
     public var reason: String {
         switch self {
         case .verified: return "verified"
@@ -61,6 +63,7 @@ public enum DeviceLoginOutcome: Sendable, Hashable {
         case .expired: return "expired"
         case .deviceNotActive: return "device_not_active"
         case .badSignature: return "bad_signature"
+        case .lockedOut: return "locked_out"
         }
     }
 }

@@ -10,14 +10,19 @@ public struct DeviceKeyRegistry: Sendable {
     public static let devicesPerCitizenMax = 10
 
     private let store: any DeviceKeyStore
-    private let auditTrail: any LoginAuditTrail
+    private let auditTrail: any AuditTrail
+    private let throttle: LoginThrottle
     private let clock: @Sendable () -> Date
 
-    /// Creates a registry over `store`, recording every device login in `auditTrail`; `clock` gives
-    /// the current time.
-    public init(store: any DeviceKeyStore, auditTrail: any LoginAuditTrail, clock: @escaping @Sendable () -> Date = Date.init) {
+    /// Creates a registry over `store`, recording every device login in `auditTrail` and locking out
+    /// devices and client addresses that keep failing (`throttle`); `clock` gives the current time.
+    public init(
+        store: any DeviceKeyStore, auditTrail: any AuditTrail, throttle: LoginThrottle = LoginThrottle(),
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.auditTrail = auditTrail
+        self.throttle = throttle
         self.clock = clock
     }
 
@@ -75,10 +80,21 @@ public struct DeviceKeyRegistry: Sendable {
     /// Checks a device's answer: the challenge must be unused, unexpired and for a live device whose
     /// key verifies the DER-encoded ECDSA signature over ``DeviceChallenge/signedBytes``. The
     /// challenge is used up whatever the outcome, so a failed answer cannot be retried. Every outcome
-    /// is recorded as `login.succeeded` (method `hwk`) or `login.failed`.
+    /// is recorded as `login.succeeded` (method `hwk`) or `login.failed`. Failed answers count
+    /// against the device and the client address; past the throttle's free failures both are locked
+    /// out for a doubling time (``DeviceLoginOutcome/lockedOut(until:)``), whatever they send.
     public func login(nonce: String, signature: Data, clientAddress: String) async throws(SmartNationError) -> DeviceLoginOutcome {
-        let (outcome, subject) = try await check(nonce: nonce, signature: signature)
         let now = clock()
+        var (outcome, subject, deviceID) = try await check(nonce: nonce, signature: signature)
+        var keys: [LoginThrottle.Key] = [.clientAddress(clientAddress)]
+        if let deviceID { keys.append(.account("device:" + deviceID)) }
+        if let until = throttle.lockedUntil(keys, now: now) {
+            outcome = .lockedOut(until: until)
+        } else if case .verified = outcome, let deviceID {
+            throttle.recordSuccess(account: "device:" + deviceID)
+        } else {
+            throttle.recordFailure(keys, now: now)
+        }
         let event: CloudEvent
         if case .verified(let subject) = outcome {
             event = try CloudEvent(
@@ -93,17 +109,17 @@ public struct DeviceKeyRegistry: Sendable {
         return outcome
     }
 
-    private func check(nonce: String, signature: Data) async throws(SmartNationError) -> (DeviceLoginOutcome, subject: String?) {
-        guard let (challenge, alreadyUsed) = try await store.consume(nonce: nonce) else { return (.unknownChallenge, nil) }
+    private func check(nonce: String, signature: Data) async throws(SmartNationError) -> (DeviceLoginOutcome, subject: String?, deviceID: String?) {
+        guard let (challenge, alreadyUsed) = try await store.consume(nonce: nonce) else { return (.unknownChallenge, nil, nil) }
         let key = try await store.key(deviceID: challenge.deviceID)
-        if alreadyUsed { return (.replayed, key?.subject) }
-        guard clock() <= challenge.expiresAt else { return (.expired, key?.subject) }
+        if alreadyUsed { return (.replayed, key?.subject, challenge.deviceID) }
+        guard clock() <= challenge.expiresAt else { return (.expired, key?.subject, challenge.deviceID) }
         guard let key, key.revokedAt == nil, let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey) else {
-            return (.deviceNotActive, key?.subject)
+            return (.deviceNotActive, key?.subject, challenge.deviceID)
         }
         guard let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature),
             publicKey.isValidSignature(ecdsa, for: challenge.signedBytes)
-        else { return (.badSignature, key.subject) }
-        return (.verified(subject: key.subject), key.subject)
+        else { return (.badSignature, key.subject, challenge.deviceID) }
+        return (.verified(subject: key.subject), key.subject, challenge.deviceID)
     }
 }

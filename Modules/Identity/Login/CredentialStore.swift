@@ -11,14 +11,8 @@ public struct StoredCredentials: Sendable, Hashable {
     public var totpLastStep: Int64?
 }
 
-/// Where every login success and failure is recorded (the platform's outbox).
-public protocol LoginAuditTrail: Sendable {
-    /// Appends an audit event to the platform's outbox.
-    func recordAudit(_ event: CloudEvent) async throws(SmartNationError)
-}
-
 /// Where credentials and the login audit trail are kept; the SQL is in ``SQLiteCredentialStore``.
-public protocol CredentialStore: LoginAuditTrail {
+public protocol CredentialStore: AuditTrail {
     /// The citizen's credentials (empty when none were ever set).
     func credentials(subject: String) async throws(SmartNationError) -> StoredCredentials
     /// Sets or replaces the password's stored form.

@@ -101,9 +101,11 @@ extension OpenIDProvider {
 
     /// Ends an authorization: on approval records the consent, issues a single-use code and returns
     /// the redirect (`code`, `state`, `iss`); on denial returns the `access_denied` redirect. The
-    /// `request_uri` is used up either way.
+    /// `request_uri` is used up either way. `entityUEN` is the business the citizen's session acts
+    /// for; tokens then carry the `entity` claim.
     public func completeAuthorization(
-        clientID: String, requestURI: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool
+        clientID: String, requestURI: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool,
+        entityUEN: String? = nil
     ) async throws(SmartNationError) -> String {
         try await audited(endpoint: "authorize", clientID: clientID) { () async throws(SmartNationError) in
             let pending = try await pending(clientID: clientID, requestURI: requestURI)
@@ -127,7 +129,8 @@ extension OpenIDProvider {
                 try await database.write { db in
                     try Self.markUsed(requestURI, in: db)
                     let grantID = try Self.insertGrant(
-                        clientID: clientID, subject: subject, scopes: request.scopes, methods: methods, authTime: authenticatedAt, in: db)
+                        clientID: clientID, subject: subject, scopes: request.scopes, methods: methods, authTime: authenticatedAt,
+                        entityUEN: entityUEN, in: db)
                     try db.execute(
                         sql: """
                             INSERT INTO oidc_authorization_code (code_hash, grant_id, redirect_uri, code_challenge, nonce, dpop_jkt, expires_at)
@@ -175,12 +178,12 @@ extension OpenIDProvider {
     }
 
     static func insertGrant(
-        clientID: String, subject: String, scopes: ScopeSet, methods: [String], authTime: Date, in db: Database
+        clientID: String, subject: String, scopes: ScopeSet, methods: [String], authTime: Date, entityUEN: String?, in db: Database
     ) throws -> String {
         let grantID = UUID().uuidString.lowercased()
         try db.execute(
-            sql: "INSERT INTO oidc_grant (grant_id, client_id, subject, scopes, methods, auth_time) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [grantID, clientID, subject, scopes.text, methods.joined(separator: " "), authTime.timeIntervalSince1970])
+            sql: "INSERT INTO oidc_grant (grant_id, client_id, subject, scopes, methods, auth_time, entity_uen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [grantID, clientID, subject, scopes.text, methods.joined(separator: " "), authTime.timeIntervalSince1970, entityUEN])
         return grantID
     }
 

@@ -93,7 +93,7 @@ extension OpenIDProvider {
     /// The citizen's decision on a device authorization, made in the citizen app while logged in.
     /// Approval records the consent and lets the device's next poll receive tokens.
     public func decideDeviceAuthorization(
-        userCode: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool
+        userCode: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool, entityUEN: String? = nil
     ) async throws(SmartNationError) {
         try await audited(endpoint: "device_approval", clientID: nil) { () async throws(SmartNationError) in
             let (clientID, scopes) = try await pendingDevice(userCode: userCode)
@@ -106,7 +106,9 @@ extension OpenIDProvider {
                 try await database.write { db in
                     var grantID: String?
                     if approved {
-                        grantID = try Self.insertGrant(clientID: clientID, subject: subject, scopes: scopes, methods: methods, authTime: authenticatedAt, in: db)
+                        grantID = try Self.insertGrant(
+                            clientID: clientID, subject: subject, scopes: scopes, methods: methods, authTime: authenticatedAt,
+                            entityUEN: entityUEN, in: db)
                         try Self.recordConsent(subject: subject, clientID: clientID, attributes: scopes.attributes, now: now, event: event, in: db)
                     }
                     try db.execute(

@@ -44,10 +44,8 @@ extension OpenIDProvider {
             guard let citizen = try await citizens.citizen(subject: grant.subject), citizen.status == .active else {
                 throw .oauth(.oauthAccessTokenInvalid, "invalid_token", httpStatus: 401, "the citizen's account is closed")
             }
-            var body: [String: JSONValue] = ["sub": .string(grant.subject)]
-            for attribute in grant.scopes.attributes {
-                body[attribute.rawValue] = attribute.claim(of: citizen)
-            }
+            var body = try await claims(of: grant, citizen: citizen)
+            body["sub"] = .string(grant.subject)
             return .object(body)
         }
     }

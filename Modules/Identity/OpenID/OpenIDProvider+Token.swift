@@ -35,6 +35,7 @@ struct GrantRecord: Sendable {
     let methods: [String]
     let authTime: Date
     let revoked: Bool
+    let entityUEN: String?
 
     init(row: Row) {
         grantID = row["grant_id"]
@@ -44,9 +45,10 @@ struct GrantRecord: Sendable {
         methods = (row["methods"] as String).split(separator: " ").map(String.init)
         authTime = Date(timeIntervalSince1970: row["auth_time"])
         revoked = row["grant_revoked_at"] as Double? != nil
+        entityUEN = row["entity_uen"]
     }
 
-    static let columns = "g.grant_id, g.client_id, g.subject, g.scopes, g.methods, g.auth_time, g.revoked_at AS grant_revoked_at"
+    static let columns = "g.grant_id, g.client_id, g.subject, g.scopes, g.methods, g.auth_time, g.entity_uen, g.revoked_at AS grant_revoked_at"
 }
 
 extension OpenIDProvider {
@@ -169,10 +171,7 @@ extension OpenIDProvider {
             try await revokeGrant(grant.grantID, at: now)
             throw .oauth(.oauthAccessDenied, "invalid_grant", "the citizen's account is closed")
         }
-        var attributes: [String: JSONValue] = [:]
-        for attribute in grant.scopes.attributes {
-            attributes[attribute.rawValue] = attribute.claim(of: citizen)
-        }
+        let attributes = try await claims(of: grant, citizen: citizen)
         let issuedAt = Int(now.timeIntervalSince1970)
         let claims = IDTokenClaims(
             issuer: settings.issuer, subject: grant.subject, audience: client.clientID, issuedAt: issuedAt,
@@ -203,6 +202,20 @@ extension OpenIDProvider {
         return TokenResponse(
             accessToken: accessToken, tokenType: jkt == nil ? "Bearer" : "DPoP", expiresIn: Int(settings.accessTokenLifetime),
             refreshToken: refreshToken, idToken: idToken, scope: grant.scopes.text)
+    }
+
+    /// The consented attributes of the grant's citizen and, for a business login, the `entity`
+    /// claim — checked again, so a withdrawn authority issues nothing.
+    func claims(of grant: GrantRecord, citizen: Citizen) async throws(SmartNationError) -> [String: JSONValue] {
+        var claims: [String: JSONValue] = [:]
+        for attribute in grant.scopes.attributes {
+            claims[attribute.rawValue] = attribute.claim(of: citizen)
+        }
+        if let uen = grant.entityUEN {
+            let representation = try await businesses.representation(uen: uen, subject: grant.subject)
+            claims["entity"] = .object(representation.claim.mapValues(JSONValue.string))
+        }
+        return claims
     }
 
     /// Revokes a grant and so every token issued under it.

@@ -19,6 +19,7 @@ public struct OpenIDProvider: Sendable {
     public let signingKeys: ProviderSigningKeys
     let database: DatabasePool
     let citizens: CitizenRegistry
+    let businesses: BusinessRegistry
     let authenticator: ClientAuthenticator
     let dpop: DPoPVerifier
     let clock: @Sendable () -> Date
@@ -39,6 +40,7 @@ public struct OpenIDProvider: Sendable {
         self.citizens = citizens
         self.clock = clock
         clients = ClientRegistry(database: database, clock: clock)
+        businesses = BusinessRegistry(database: database, clock: clock)
         signingKeys = try await ProviderSigningKeys(database: database, sealer: sealer, overlap: settings.signingKeyOverlap, clock: clock)
         let replayGuard = ReplayGuard(database: database)
         authenticator = ClientAuthenticator(registry: clients, replayGuard: replayGuard, settings: settings, clock: clock)
@@ -60,7 +62,7 @@ public struct OpenIDProvider: Sendable {
             "introspection_endpoint": .string(settings.introspectionEndpoint),
             "device_authorization_endpoint": .string(settings.deviceAuthorizationEndpoint),
             "scopes_supported": strings([ScopeSet.openID] + PersonAttribute.allCases.map(\.rawValue)),
-            "claims_supported": strings(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr"] + PersonAttribute.allCases.map(\.rawValue)),
+            "claims_supported": strings(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "entity"] + PersonAttribute.allCases.map(\.rawValue)),
             "response_types_supported": strings(["code"]),
             "response_modes_supported": strings(["query"]),
             "grant_types_supported": strings(["authorization_code", "refresh_token", DeviceGrant.grantType]),
@@ -117,11 +119,7 @@ public struct OpenIDProvider: Sendable {
             let event = try CloudEvent(
                 OAuthRequestRejected(endpoint: endpoint, code: error.code.rawValue, clientID: clientID),
                 source: identityEventSource, time: clock())
-            do {
-                try await database.write { db in try Outbox.enqueue(event, in: db) }
-            } catch let storageError {
-                throw .storage(storageError)
-            }
+            try await OutboxAuditTrail(database: database).recordAudit(event)
             throw error
         }
     }

@@ -123,7 +123,22 @@ public struct NationalPKI: Sendable {
         try await issue(.device, subject: deviceID, signingRequest: signingRequest)
     }
 
+    /// Issues a certificate; a refused request is audited as ``CertificateRequestRejected`` and
+    /// stores nothing else.
     private func issue(_ kind: CertificateKind, subject: String, signingRequest: Data) async throws(SmartNationError) -> IssuedCertificate {
+        do {
+            return try await issueChecked(kind, subject: subject, signingRequest: signingRequest)
+        } catch {
+            guard error.httpStatus < 500 else { throw error }
+            let event = try CloudEvent(
+                CertificateRequestRejected(kind: kind, subject: String(subject.prefix(Self.subjectLengthMax)), code: error.code.rawValue),
+                source: identityEventSource, time: clock())
+            try await store.recordAudit(event)
+            throw error
+        }
+    }
+
+    private func issueChecked(_ kind: CertificateKind, subject: String, signingRequest: Data) async throws(SmartNationError) -> IssuedCertificate {
         guard !subject.isEmpty, subject.count <= Self.subjectLengthMax,
             subject.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
         else {

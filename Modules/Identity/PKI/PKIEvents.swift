@@ -26,3 +26,15 @@ public struct CertificateRevoked: BusEvent, Hashable {
     /// Why it was revoked, by its RFC 5280 name (`keyCompromise`, …).
     public var reason: RevocationReason
 }
+
+/// A certificate request was refused (bad CSR signature, subject not allowed, unsupported key…):
+/// the audit trail of bad input. Nothing was issued.
+public struct CertificateRequestRejected: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.certificate.rejected"
+    /// Whom it was for.
+    public var kind: CertificateKind
+    /// The citizen subject or device id the request named.
+    public var subject: String
+    /// The stable error code of the refusal.
+    public var code: String
+}

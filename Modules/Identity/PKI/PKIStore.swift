@@ -3,7 +3,7 @@ import SmartNationCore
 
 /// Where the PKI keeps its CAs, issued certificates and CRL; the SQL is in ``SQLitePKIStore``.
 /// Every change that other platforms care about is stored together with its event (the outbox).
-public protocol PKIStore: Sendable {
+public protocol PKIStore: AuditTrail {
     /// The root and issuing CAs, if they were created.
     func authorities() async throws(SmartNationError) -> StoredAuthorities?
     /// Stores newly created CAs and their first CRL, unless CAs are stored already (another process

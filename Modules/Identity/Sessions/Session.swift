@@ -14,6 +14,8 @@ public struct Session: Sendable, Hashable {
     public var lastSeenAt: Date
     /// When it was revoked, if it was.
     public var revokedAt: Date?
+    /// The business (UEN) the citizen logged in for, if they logged in for one.
+    public var entityUEN: String? = nil
 }
 
 /// A new session with its bearer token, which is shown to the client once and never again.

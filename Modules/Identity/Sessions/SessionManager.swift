@@ -35,8 +35,9 @@ public struct SessionManager: Sendable {
         self.clock = clock
     }
 
-    /// Opens a session for a citizen who has just authenticated with `methods`.
-    public func open(subject: String, methods: [String]) async throws(SmartNationError) -> IssuedSession {
+    /// Opens a session for a citizen who has just authenticated with `methods`, acting for the
+    /// business `entity` when given (checked by ``BusinessRegistry/representation(uen:subject:)`` first).
+    public func open(subject: String, methods: [String], entity: BusinessRepresentation? = nil) async throws(SmartNationError) -> IssuedSession {
         let now = clock()
         let live = try await store.liveSessions(subject: subject)
         for oldest in live.dropFirst(configuration.sessionsPerCitizenMax - 1) {
@@ -45,7 +46,7 @@ public struct SessionManager: Sendable {
         let token = RandomToken.make()
         let session = Session(
             id: UUID().uuidString.lowercased(), subject: subject, authenticationMethods: methods, createdAt: now, lastSeenAt: now,
-            revokedAt: nil)
+            revokedAt: nil, entityUEN: entity?.business.uen.value)
         try await store.insert(session, tokenHash: RandomToken.hash(token))
         return IssuedSession(token: token, session: session)
     }

@@ -86,6 +86,7 @@ public enum IdentityDatabase {
         }
         SQLitePKIStore.registerMigrations(in: &migrator)
         OpenIDStorage.registerMigrations(in: &migrator)
+        BusinessStorage.registerMigrations(in: &migrator)
         return migrator
     }
 }

@@ -103,10 +103,6 @@ public struct SQLiteCredentialStore: CredentialStore {
     }
 
     public func recordAudit(_ event: CloudEvent) async throws(SmartNationError) {
-        do {
-            try await database.write { db in try Outbox.enqueue(event, in: db) }
-        } catch {
-            throw SmartNationError.storage(error)
-        }
+        try await OutboxAuditTrail(database: database).recordAudit(event)
     }
 }

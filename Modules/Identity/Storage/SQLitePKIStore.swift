@@ -212,4 +212,8 @@ public struct SQLitePKIStore: PKIStore {
             derEncoded: row["certificate"], notBefore: Date(timeIntervalSince1970: row["not_before"]),
             notAfter: Date(timeIntervalSince1970: row["not_after"]), revocation: revocation)
     }
+
+    public func recordAudit(_ event: CloudEvent) async throws(SmartNationError) {
+        try await OutboxAuditTrail(database: database).recordAudit(event)
+    }
 }

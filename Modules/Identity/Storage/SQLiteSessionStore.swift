@@ -16,12 +16,12 @@ public struct SQLiteSessionStore: SessionStore {
             try await database.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO session (id, token_hash, subject, methods, created_at, last_seen_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT INTO session (id, token_hash, subject, methods, created_at, last_seen_at, entity_uen)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         session.id, tokenHash, session.subject, session.authenticationMethods.joined(separator: " "),
-                        session.createdAt.timeIntervalSince1970, session.lastSeenAt.timeIntervalSince1970,
+                        session.createdAt.timeIntervalSince1970, session.lastSeenAt.timeIntervalSince1970, session.entityUEN,
                     ])
             }
         } catch {
@@ -71,7 +71,7 @@ public struct SQLiteSessionStore: SessionStore {
                         authenticationMethods: (row["methods"] as String).split(separator: " ").map(String.init),
                         createdAt: Date(timeIntervalSince1970: row["created_at"]),
                         lastSeenAt: Date(timeIntervalSince1970: row["last_seen_at"]),
-                        revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+                        revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)), entityUEN: row["entity_uen"])
                 }
             }
         } catch {
