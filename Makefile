@@ -10,11 +10,12 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build
 
-# Starts the daemon on the embedded defaults: data in ./data, HTTP on 127.0.0.1:8080, its own Mosquitto.
+# Starts the daemon on the embedded defaults: data in ./data, HTTP on 127.0.0.1:8080, its own Mosquitto,
+# and the demo data (a citizen and a development OpenID client, printed in the log at first start).
 # Extra options: make run ARGS="--http 127.0.0.1:9090 --log-format json"
 run: bootstrap
 	$(SWIFT) build --product smartnationd
-	exec .build/debug/smartnationd $(ARGS)
+	SMARTNATION_DEMO_DATA=true exec .build/debug/smartnationd $(ARGS)
 
 test: bootstrap
 	$(SWIFT) build --build-tests
