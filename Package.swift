@@ -228,6 +228,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "IdentityHTTPTests",
+            dependencies: [
+                "Identity",
+                "IdentityHTTP",
+                "SmartNationCore",
+                "SmartNationHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MQTTTests",
             dependencies: ["MQTT"],
             swiftSettings: swiftSettings
