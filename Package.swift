@@ -228,11 +228,36 @@ let package = Package(
             name: "Interop",
             dependencies: [
                 "Identity",
+                "IdentityHTTP",
+                "SmartNationCore",
+                "SmartNationHTTP",
+                "MQTT",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/Interop",
+            exclude: ["Python"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IdentityHTTPTests",
+            dependencies: [
+                "Identity",
+                "IdentityHTTP",
+                "SmartNationCore",
+                "SmartNationHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

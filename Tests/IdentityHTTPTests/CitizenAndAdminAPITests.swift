@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SmartNationCore
+import Testing
+
+/// The `code` and `message_key` of a platform error body.
+private func errorCode(_ response: TestResponse) throws -> [String?] {
+    guard let error = try IdentityHTTPFixture.json(response)["error"] else { return [] }
+    return error.strings("code", "message_key")
+}
+
+@Suite("The citizen app's and the operators' JSON APIs over HTTP")
+struct CitizenAndAdminAPITests {
+    @Test("logging in with a wrong password is 401 identity.login.wrong_credentials in the platform error body")
+    func sessionWithWrongPassword() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let response = try await fixture.postJSON("/api/identity/sessions", ["identifier": IdentityHTTPFixture.nric, "password": "not the password"])
+            #expect(response.status == .unauthorized)
+            #expect(try errorCode(response) == ["identity.login.wrong_credentials", "error.identity.login.wrong_credentials"])
+        }
+    }
+
+    @Test("logging in with the password opens a session whose token lists the citizen's consents")
+    func sessionAndConsents() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let login = try await fixture.postJSON(
+                "/api/identity/sessions", ["identifier": IdentityHTTPFixture.nric, "password": IdentityHTTPFixture.password])
+            #expect(login.status == .created)
+            let body = try IdentityHTTPFixture.json(login)
+            #expect(body["subject"]?.stringValue == fixture.subject)
+            #expect(body["methods"] == .array([.string("pwd")]))
+            let token = try #require(body["token"]?.stringValue)
+            let consents = try await fixture.send(.get, "/api/identity/consents", headers: [.authorization: "Bearer \(token)"])
+            #expect(consents.status == .ok)
+            #expect(try IdentityHTTPFixture.json(consents)["consents"] == .array([]))
+        }
+    }
+
+    @Test("consents without a session token, or with a made-up one, are 401 identity.session.required")
+    func consentsNeedASession() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            for headers: HTTPFields in [[:], [.authorization: "Bearer made-up-token"]] {
+                let response = try await fixture.send(.get, "/api/identity/consents", headers: headers)
+                #expect(response.status == .unauthorized)
+                #expect(try errorCode(response) == ["identity.session.required", "error.identity.session.required"])
+            }
+        }
+    }
+
+    @Test("the admin API without the operator token, or with another, is 401 identity.admin.token_required")
+    func adminNeedsTheOperatorToken() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            for headers: HTTPFields in [[:], [.authorization: "Bearer another-token-of-some-length"]] {
+                let response = try await fixture.send(.get, "/admin/identity/clients", headers: headers)
+                #expect(response.status == .unauthorized)
+                #expect(try errorCode(response) == ["identity.admin.token_required", "error.identity.admin.token_required"])
+            }
+            let listed = try await fixture.send(.get, "/admin/identity/clients", headers: [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"])
+            #expect(listed.status == .ok)
+        }
+    }
+
+    @Test("registering a client with a plain-http redirect URI off loopback is 400 identity.oauth.client_metadata_invalid")
+    func adminRefusesBadRedirect() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let response = try await fixture.postJSON(
+                "/admin/identity/clients", ["name": "HDB Portal", "redirect_uris": ["http://app.test.sg/callback"], "scopes": ["openid"]],
+                headers: [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"])
+            #expect(response.status == .badRequest)
+            #expect(try errorCode(response) == ["identity.oauth.client_metadata_invalid", "error.identity.oauth.client_metadata_invalid"])
+            let listed = try await fixture.send(.get, "/admin/identity/clients", headers: [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"])
+            #expect(try IdentityHTTPFixture.json(listed)["clients"] == .array([]))
+        }
+    }
+}
