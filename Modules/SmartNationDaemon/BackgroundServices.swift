@@ -14,7 +14,12 @@ struct BridgeService: Service {
         await cancelWhenGracefulShutdown { await connection.waitUntilConnected() }
         guard !Task.isShuttingDownGracefully, connection.client.isConnected else { return }
         logger.info("event bridge running", metadata: ["node": "\(bridge.configuration.nodeID)"])
-        try await cancelWhenGracefulShutdown { try await bridge.run() }
+        do {
+            try await cancelWhenGracefulShutdown { try await bridge.run() }
+        } catch let error as SmartNationError where error.code == .busClosed {
+            // The bus closes first in a shutdown; the bridge's own turn comes next.
+        }
+        try? await gracefulShutdown()
     }
 }
 

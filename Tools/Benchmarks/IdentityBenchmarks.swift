@@ -38,9 +38,9 @@ struct IdentityBenchmarks {
             authenticationMethods: ["pwd", "otp"], attributes: ["name": .object(["value": .string("Tan Ah Kow")])])
         var token = ""
         let signRate = try await medianRate(count: tokenCount, repetitions: repetitions) {
-            for _ in 0..<tokenCount { token = try await platform.openID.signingKeys.sign(claims) }
+            for _ in 0..<tokenCount { token = try platform.openID.signingKeys.sign(claims) }
         }
-        table.add("ID tokens signed (ES256, jwt-kit)", rate: signRate, baseline: "openssl speed ecdsap256 sign", baselineRate: openssl.signRate, target: "≥ 50%")
+        table.add("ID tokens signed (ES256)", rate: signRate, baseline: "openssl speed ecdsap256 sign", baselineRate: openssl.signRate, target: "≥ 50%")
         let verifyRate = try await medianRate(count: tokenCount, repetitions: repetitions) {
             for _ in 0..<tokenCount { _ = try await platform.openID.verifyIDToken(token, audience: "sn-bench") }
         }
@@ -178,6 +178,12 @@ struct OpenSSLSpeed {
     let verifyRate: Double
 
     static func measure() throws -> OpenSSLSpeed {
+        // `openssl speed` times itself with SIGALRM; a child inherits its parent thread's signal mask,
+        // and the Swift runtime's threads may block that signal.
+        var alarm = sigset_t()
+        sigemptyset(&alarm)
+        sigaddset(&alarm, SIGALRM)
+        pthread_sigmask(SIG_UNBLOCK, &alarm, nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl", "speed", "-seconds", "3", "ecdsap256"]
@@ -205,13 +211,13 @@ struct BenchClient: Sendable {
     let dpopKey = P256.Signing.PrivateKey()
 
     var jwks: String {
-        #"{"keys":[\#(Self.jwk(clientKey.publicKey))]}"#
+        #"{"keys":[\#(Self.jwk(clientKey.publicKey, kid: "bench-1"))]}"#
     }
 
     func assertion(clientID: String, audience: String) throws -> String {
         let now = Int(Date().timeIntervalSince1970)
         return try Self.sign(
-            header: #"{"alg":"ES256","typ":"JWT"}"#,
+            header: #"{"alg":"ES256","typ":"JWT","kid":"bench-1"}"#,
             claims: #"{"iss":"\#(clientID)","sub":"\#(clientID)","aud":"\#(audience)","iat":\#(now),"exp":\#(now + 110),"jti":"\#(UUID().uuidString)"}"#,
             key: clientKey)
     }
@@ -223,9 +229,10 @@ struct BenchClient: Sendable {
             key: dpopKey)
     }
 
-    private static func jwk(_ key: P256.Signing.PublicKey) -> String {
+    private static func jwk(_ key: P256.Signing.PublicKey, kid: String? = nil) -> String {
         let raw = key.rawRepresentation
-        return #"{"kty":"EC","crv":"P-256","x":"\#(Data(raw.prefix(32)).base64URL)","y":"\#(Data(raw.suffix(32)).base64URL)"}"#
+        let kidMember = kid.map { #","kid":"\#($0)""# } ?? ""
+        return #"{"kty":"EC","crv":"P-256","x":"\#(Data(raw.prefix(32)).base64URL)","y":"\#(Data(raw.suffix(32)).base64URL)"\#(kidMember)}"#
     }
 
     private static func sign(header: String, claims: String, key: P256.Signing.PrivateKey) throws -> String {

@@ -84,20 +84,11 @@ public struct BusinessRegistry: Sendable {
     /// unknown business, or a citizen who does not represent it.
     public func representation(uen uenText: String, subject: String) async throws(SmartNationError) -> BusinessRepresentation {
         let uen = try UEN(uenText)
-        let row: Row?
-        do {
-            row = try await database.read { db in
-                try Row.fetchOne(
-                    db,
-                    sql: """
+        let row = try await database.fetchRow(sql: """
                         SELECT b.name, b.registered_at, r.role FROM business b
                         LEFT JOIN business_representative r ON r.uen = b.uen AND r.subject = ? WHERE b.uen = ?
                         """,
                     arguments: [subject, uen.value])
-            }
-        } catch {
-            throw .storage(error)
-        }
         guard let row else { throw SmartNationError(.identityBusinessNotFound, parameters: ["uen": uen.value], httpStatus: 404) }
         guard let roleText = row["role"] as String?, let role = BusinessRepresentation.Role(rawValue: roleText) else {
             throw SmartNationError(.identityBusinessNotRepresentative, parameters: ["uen": uen.value], httpStatus: 403)

@@ -130,6 +130,7 @@ public struct ClientRegistry: Sendable {
                   key["x"]?.stringValue != nil, key["y"]?.stringValue != nil else {
                 throw invalid("every client key must be an EC P-256 key (ES256)")
             }
+            guard let kid = key["kid"]?.stringValue, !kid.isEmpty else { throw invalid("every client key needs a kid") }
             guard key["d"] == nil else { throw invalid("the JWKS holds a private key; register public keys only") }
         }
         guard (try? JSONDecoder().decode(JWKS.self, from: Data(jwks.utf8))) != nil else { throw invalid("the JWKS keys do not parse") }

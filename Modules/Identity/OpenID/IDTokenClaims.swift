@@ -81,6 +81,20 @@ public struct IDTokenClaims: JWTPayload, Hashable {
         }
     }
 
+    /// The claims as one JSON object, standard claims last so attributes never override them.
+    var jsonValue: JSONValue {
+        var members = attributes.filter { !Self.standardClaims.contains($0.key) }
+        members["iss"] = .string(issuer)
+        members["sub"] = .string(subject)
+        members["aud"] = .string(audience)
+        members["iat"] = .integer(Int64(issuedAt))
+        members["exp"] = .integer(Int64(expiresAt))
+        members["auth_time"] = .integer(Int64(authTime))
+        if let nonce { members["nonce"] = .string(nonce) }
+        members["amr"] = .array(authenticationMethods.map(JSONValue.string))
+        return .object(members)
+    }
+
     /// Nothing: ``OpenIDProvider/verifyIDToken(_:audience:)`` checks issuer, audience and expiry
     /// against the provider's clock once the signature holds.
     public func verify(using algorithm: some JWTAlgorithm) async throws {}

@@ -150,16 +150,8 @@ extension OpenIDProvider {
     }
 
     private func pending(clientID: String, requestURI: String) async throws(SmartNationError) -> PendingAuthorization {
-        let row: Row?
-        do {
-            row = try await database.read { db in
-                try Row.fetchOne(
-                    db, sql: "SELECT client_id, record, expires_at, used FROM oidc_pushed_request WHERE request_uri = ?",
+        let row = try await database.fetchRow(sql: "SELECT client_id, record, expires_at, used FROM oidc_pushed_request WHERE request_uri = ?",
                     arguments: [requestURI])
-            }
-        } catch {
-            throw .storage(error)
-        }
         guard let row, row["client_id"] as String == clientID, row["used"] as Int == 0,
               row["expires_at"] as Double > clock().timeIntervalSince1970 else {
             throw .oauth(.oauthRequestURIInvalid, "invalid_request_uri", "the request_uri is unknown, expired, used, or not this client's")

@@ -183,16 +183,8 @@ extension OpenIDProvider {
         guard let normalised = DeviceGrant.normalise(userCode: userCode) else {
             throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")
         }
-        let row: Row?
-        do {
-            row = try await database.read { db in
-                try Row.fetchOne(
-                    db, sql: "SELECT client_id, scopes FROM oidc_device_authorization WHERE user_code = ? AND status = 'pending' AND expires_at > ?",
+        let row = try await database.fetchRow(sql: "SELECT client_id, scopes FROM oidc_device_authorization WHERE user_code = ? AND status = 'pending' AND expires_at > ?",
                     arguments: [normalised, clock().timeIntervalSince1970])
-            }
-        } catch {
-            throw .storage(error)
-        }
         guard let row, let scopes = try? ScopeSet(parsing: row["scopes"]) else {
             throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")
         }

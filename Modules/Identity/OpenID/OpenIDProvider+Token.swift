@@ -76,20 +76,11 @@ extension OpenIDProvider {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "code, redirect_uri and code_verifier are required")
         }
         let now = clock()
-        let row: Row?
-        do {
-            row = try await database.read { db in
-                try Row.fetchOne(
-                    db,
-                    sql: """
+        let row = try await database.fetchRow(sql: """
                         SELECT c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt, c.expires_at, c.used_at, \(GrantRecord.columns)
                         FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id WHERE c.code_hash = ?
                         """,
                     arguments: [RandomToken.hash(code)])
-            }
-        } catch {
-            throw .storage(error)
-        }
         guard let row else { throw .oauth(.oauthCodeInvalid, "invalid_grant", "the code is unknown") }
         let grant = GrantRecord(row: row)
         guard grant.clientID == client.clientID else { throw .oauth(.oauthCodeInvalid, "invalid_grant", "the code was issued to another client") }
@@ -125,20 +116,11 @@ extension OpenIDProvider {
         }
         let now = clock()
         let hash = RandomToken.hash(token)
-        let row: Row?
-        do {
-            row = try await database.read { db in
-                try Row.fetchOne(
-                    db,
-                    sql: """
+        let row = try await database.fetchRow(sql: """
                         SELECT t.expires_at, t.rotated_at, t.revoked_at, \(GrantRecord.columns)
                         FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id WHERE t.token_hash = ? AND t.kind = 'refresh'
                         """,
                     arguments: [hash])
-            }
-        } catch {
-            throw .storage(error)
-        }
         guard let row else { throw .oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is unknown") }
         let grant = GrantRecord(row: row)
         guard grant.clientID == client.clientID else {
@@ -177,7 +159,7 @@ extension OpenIDProvider {
             issuer: settings.issuer, subject: grant.subject, audience: client.clientID, issuedAt: issuedAt,
             expiresAt: issuedAt + Int(settings.accessTokenLifetime), authTime: Int(grant.authTime.timeIntervalSince1970),
             nonce: nonce, authenticationMethods: grant.methods, attributes: attributes)
-        let idToken = try await signingKeys.sign(claims)
+        let idToken = try signingKeys.sign(claims)
         let accessToken = RandomToken.make(byteCount: 32)
         let refreshToken = RandomToken.make(byteCount: 32)
         let settings = settings

@@ -9,10 +9,15 @@ import Synchronization
 /// the JWKS for ``OpenIDSettings/signingKeyOverlap`` so tokens they signed still verify.
 ///
 /// Keys are created on first use, sealed at rest with the ``SecretSealer`` and named by their
-/// RFC 7638 thumbprint.
+/// RFC 7638 thumbprint. jwt-kit holds the key set and verifies; signing, the hot path of the token
+/// endpoint, writes the compact JWS (RFC 7515 §7.1) itself with the platform's JSON writer and
+/// swift-crypto — measured in `docs/performance.md` — and every test verifies the result with jwt-kit.
 public final class ProviderSigningKeys: Sendable {
     private struct KeySet: Sendable {
         var activeKID: JWKIdentifier
+        var activeKey: P256.Signing.PrivateKey
+        /// The base64url JOSE header of tokens the active key signs, by `typ`.
+        var encodedHeaders: [String: String]
         var collection: JWTKeyCollection
         var jwks: Data
     }
@@ -47,11 +52,12 @@ public final class ProviderSigningKeys: Sendable {
     /// The key id of the key that signs now.
     public var activeKeyID: String { current.withLock { $0.activeKID.string } }
 
-    /// Signs `payload` with the active key (`alg` ES256, `typ` as given, `kid` the active key's).
-    public func sign(_ payload: some JWTPayload, type: String = "JWT") async throws(SmartNationError) -> String {
-        let (kid, collection) = current.withLock { ($0.activeKID, $0.collection) }
+    /// Signs an ID token's claims with the active key: `alg` ES256, `typ` JWT, `kid` the active key's.
+    public func sign(_ claims: IDTokenClaims) throws(SmartNationError) -> String {
+        let (key, header) = current.withLock { ($0.activeKey, $0.encodedHeaders["JWT"] ?? "") }
+        let signingInput = header + "." + Data(JSONWriter.bytes(of: claims.jsonValue)).base64URLEncoded
         do {
-            return try await collection.sign(payload, kid: kid, header: ["typ": .string(type)])
+            return signingInput + "." + (try key.signature(for: Data(signingInput.utf8))).rawRepresentation.base64URLEncoded
         } catch {
             throw SmartNationError(.storageUnavailable, parameters: ["reason": "signing failed: \(error)"], httpStatus: 500)
         }
@@ -109,11 +115,13 @@ public final class ProviderSigningKeys: Sendable {
         guard let newest = rows.first, newest["retired_at"] as Double? == nil else { return nil }
         let collection = JWTKeyCollection()
         var published: [JSONValue] = []
+        var activeKey: P256.Signing.PrivateKey?
         for row in rows {
             let kid: String = row["kid"]
             let raw = try sealer.open(row["sealed_key"], context: sealingContext)
             do {
                 let key = try P256.Signing.PrivateKey(rawRepresentation: raw)
+                if activeKey == nil { activeKey = key }
                 await collection.add(ecdsa: try ES256PrivateKey(backing: key), kid: JWKIdentifier(string: kid))
                 published.append(P256Coordinates(key.publicKey).jwk(kid: kid))
             } catch {
@@ -122,6 +130,11 @@ public final class ProviderSigningKeys: Sendable {
         }
         let jwks: Data
         do { jwks = try JSONEncoder().encode(JSONValue.object(["keys": .array(published)])) } catch { throw .storage(error) }
-        return KeySet(activeKID: JWKIdentifier(string: newest["kid"]), collection: collection, jwks: jwks)
+        guard let activeKey else { return nil }
+        let kid: String = newest["kid"]
+        let header = JSONValue.object(["alg": .string("ES256"), "typ": .string("JWT"), "kid": .string(kid)])
+        return KeySet(
+            activeKID: JWKIdentifier(string: kid), activeKey: activeKey,
+            encodedHeaders: ["JWT": Data(JSONWriter.bytes(of: header)).base64URLEncoded], collection: collection, jwks: jwks)
     }
 }

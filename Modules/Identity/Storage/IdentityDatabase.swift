@@ -87,6 +87,9 @@ public enum IdentityDatabase {
         SQLitePKIStore.registerMigrations(in: &migrator)
         OpenIDStorage.registerMigrations(in: &migrator)
         BusinessStorage.registerMigrations(in: &migrator)
+        migrator.registerMigration("identity v9: device challenge expiry index") { db in
+            try db.execute(sql: "CREATE INDEX device_challenge_expiry ON device_challenge (expires_at)")
+        }
         return migrator
     }
 }
