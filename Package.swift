@@ -129,6 +129,7 @@ let package = Package(
             name: "SmartNationHTTP",
             dependencies: [
                 "SmartNationCore",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

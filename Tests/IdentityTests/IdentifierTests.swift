@@ -76,3 +76,23 @@ struct IdentifierTests {
         }
     }
 }
+
+@Suite("Base64url")
+struct Base64URLTests {
+    @Test("encodes as RFC 4648 §5 without padding and decodes back, for every length remainder")
+    func roundTrip() {
+        #expect(Data("".utf8).base64URLEncoded == "")
+        #expect(Data("f".utf8).base64URLEncoded == "Zg")
+        #expect(Data("fo".utf8).base64URLEncoded == "Zm8")
+        #expect(Data("foo".utf8).base64URLEncoded == "Zm9v")
+        #expect(Data([0xfb, 0xff, 0xbf]).base64URLEncoded == "-_-_")
+        for length in 0..<40 {
+            let bytes = Data((0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 250) })
+            let expected = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(bytes.base64URLEncoded == expected)
+            #expect(Data(base64URLEncoded: bytes.base64URLEncoded) == bytes)
+        }
+        #expect(Data(base64URLEncoded: "Zg==") == nil)
+    }
+}

@@ -143,10 +143,9 @@ struct IdentityBenchmarks {
         _ http: HTTPClient, count: Int, failures: Failures = Failures(), _ make: @escaping @Sendable (Int) -> HTTPClientRequest
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let perWorker = (count + concurrency - 1) / concurrency
             for worker in 0..<concurrency {
                 group.addTask {
-                    for index in (worker * perWorker)..<min(count, (worker + 1) * perWorker) {
+                    for index in stride(from: worker, to: count, by: concurrency) {
                         let response = try await http.execute(make(index), timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 20)
                         if response.status != .ok { failures.record() }

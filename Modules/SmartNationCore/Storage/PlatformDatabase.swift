@@ -7,6 +7,11 @@ import GRDB
 public enum PlatformDatabase {
     /// How long a writer waits for another connection's lock before failing.
     public static let busyTimeout: TimeInterval = 5
+    /// The most reader connections a pool opens (lazily). GRDB makes a read wait for a free reader on
+    /// a blocked dispatch thread; on a 2-core machine two such waits starve the threads the readers'
+    /// holders need to finish, and everything stops. The daemon keeps concurrent requests below this
+    /// (``RequestConcurrencyLimit`` in SmartNationHTTP), so a read never waits for a reader.
+    public static let readerCountMax = 64
 
     /// Opens (creating when missing) `<dataDirectory>/<name>.sqlite` and migrates it.
     ///
@@ -29,6 +34,7 @@ public enum PlatformDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
+        configuration.maximumReaderCount = readerCountMax
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
