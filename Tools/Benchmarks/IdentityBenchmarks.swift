@@ -131,7 +131,7 @@ struct IdentityBenchmarks {
                         return request
                     }
                 }
-                guard failures.count == 0 else { throw BenchmarkFailure(reason: "\(failures.count) token requests failed") }
+                guard failures.count == 0 else { throw BenchmarkFailure(reason: "\(failures.count) token requests failed, the first with \(failures.first)") }
                 rates.append(Double(httpRequests) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
             }
             return (rates.sorted()[rates.count / 2], helloRate)
@@ -147,8 +147,8 @@ struct IdentityBenchmarks {
                 group.addTask {
                     for index in stride(from: worker, to: count, by: concurrency) {
                         let response = try await http.execute(make(index), timeout: .seconds(30))
-                        _ = try await response.body.collect(upTo: 1 << 20)
-                        if response.status != .ok { failures.record() }
+                        let body = try await response.body.collect(upTo: 1 << 20)
+                        if response.status != .ok { failures.record("\(response.status.code) \(String(buffer: body))") }
                     }
                 }
             }
@@ -157,11 +157,12 @@ struct IdentityBenchmarks {
     }
 }
 
-/// Counts failed requests across tasks.
+/// Counts failed requests across tasks and keeps the first answer, to report why.
 final class Failures: Sendable {
-    private let counter = Mutex(0)
-    func record() { counter.withLock { $0 += 1 } }
-    var count: Int { counter.withLock { $0 } }
+    private let state = Mutex((count: 0, first: String?.none))
+    func record(_ answer: String) { state.withLock { $0.count += 1; $0.first = $0.first ?? answer } }
+    var count: Int { state.withLock { $0.count } }
+    var first: String { state.withLock { $0.first ?? "" } }
 }
 
 /// A benchmark that could not measure what it set out to.
