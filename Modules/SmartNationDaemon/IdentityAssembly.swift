@@ -31,17 +31,24 @@ struct IdentityAssembly {
         return IdentityAssembly(
             platform: platform,
             routes: IdentityRoutes(platform: platform, adminToken: adminToken),
-            services: [OutboxRelayService(relay: relay), OpenIDPruningService(provider: platform.openID, logger: logger)])
+            services: [OutboxRelayService(relay: relay, logger: logger), OpenIDPruningService(provider: platform.openID, logger: logger)])
     }
 }
 
-/// Runs an outbox relay until shutdown.
+/// Runs an outbox relay until shutdown, then relays once more: the HTTP server stops before it, so
+/// what the last requests wrote reaches the log and the (still open) bus before the daemon exits.
 struct OutboxRelayService: Service {
     let relay: OutboxRelay
+    let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await relay.run()
+        }
+        do {
+            try await relay.relayPending()
+        } catch {
+            logger.warning("final outbox relay pass failed; the events stay in the outbox for the next start", metadata: ["error": "\(error)"])
         }
     }
 }

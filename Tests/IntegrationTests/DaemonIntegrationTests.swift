@@ -141,4 +141,27 @@ struct DaemonIntegrationTests {
         #expect(tooLarge.body.contains(#""message_key":"error.core.http.request_too_large""#))
         try await daemon.stop()
     }
+
+    @Test("the daemon serves the identity platform with demo data, and its audit events reach the durable log, the last ones at shutdown")
+    func identityPlatform() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let daemon = try await RunningDaemon.start(dataDirectory: directory.url, environment: ["SMARTNATION_DEMO_DATA": "true"])
+        let discovery = try await httpGet(daemon.baseURL + "/.well-known/openid-configuration")
+        #expect(discovery.status == 200)
+        #expect(discovery.body.contains(#""require_pushed_authorization_requests":true"#))
+        var login = HTTPClientRequest(url: daemon.baseURL + "/api/identity/sessions")
+        login.method = .POST
+        login.headers.add(name: "Content-Type", value: "application/json")
+        login.body = .bytes(ByteBuffer(string: #"{"identifier":"S1234567D","password":"not-the-password"}"#))
+        let refused = try await send(login)
+        #expect(refused.status == 401)
+        #expect(refused.body.contains("identity.login.wrong_credentials"))
+        try await daemon.stop()
+        #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("identity-secret.key").path))
+        let log = try EventLog(dataDirectory: directory.url)
+        let types = try await log.read(after: 0).map(\.event.type)
+        #expect(types.contains("sg.smartnation.identity.citizen.registered"))
+        #expect(types.contains("sg.smartnation.identity.login.failed"))
+    }
 }
