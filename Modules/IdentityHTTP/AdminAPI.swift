@@ -71,7 +71,7 @@ struct AdminAPI: Sendable {
     /// Refuses a request without the operator token (`identity.admin.token_required`, 401).
     func authorize(_ request: Request) throws(SmartNationError) {
         guard let (scheme, token) = request.authorizationToken(), scheme.lowercased() == "bearer",
-              Self.constantTimeEquals(Array(SHA256.hash(data: Data(token.utf8))), adminTokenHash) else {
+              constantTimeEquals(Array(SHA256.hash(data: Data(token.utf8))), adminTokenHash) else {
             throw SmartNationError(.identityAdminTokenRequired, httpStatus: 401)
         }
     }
@@ -86,11 +86,6 @@ struct AdminAPI: Sendable {
     struct RepresentativeRequest: Decodable {
         let nric: String
         let role: String
-    }
-
-    private static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        return zip(lhs, rhs).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     static func json(_ client: OpenIDClient) -> JSONValue {
