@@ -90,6 +90,9 @@ public enum IdentityDatabase {
         migrator.registerMigration("identity v9: device challenge expiry index") { db in
             try db.execute(sql: "CREATE INDEX device_challenge_expiry ON device_challenge (expires_at)")
         }
+        migrator.registerMigration("identity v10: pending pushed requests per client") { db in
+            try db.execute(sql: "CREATE INDEX oidc_pushed_request_pending ON oidc_pushed_request (client_id, used, expires_at)")
+        }
         return migrator
     }
 }
