@@ -9,9 +9,9 @@ import SmartNationHTTP
 func oauthErrorResponse(_ error: SmartNationError) -> Response {
     var headers: HTTPFields = [:]
     if error.httpStatus == 401 {
-        headers[.wwwAuthenticate] = error.code == .oauthDPoPProofInvalid || error.code == .oauthDPoPKeyMismatch
-            ? #"DPoP error="\#(error.oauthError)", algs="ES256""#
-            : (error.oauthError == "invalid_token" ? #"DPoP error="invalid_token", algs="ES256""# : #"Basic realm="smartnation""#)
+        headers[.wwwAuthenticate] = error.oauthError == "invalid_client"
+            ? #"Basic realm="smartnation""#
+            : #"DPoP error="\#(error.oauthError)", algs="ES256""#
     }
     let body: JSONValue = .object([
         "error": .string(error.oauthError),

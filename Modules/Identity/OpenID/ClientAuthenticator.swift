@@ -6,7 +6,7 @@ import Synchronization
 
 /// What a request carries to authenticate its client: HTTP Basic credentials, or an RFC 7523
 /// client assertion in the form body.
-public struct ClientCredentials: Sendable, Hashable {
+public struct ClientCredentials: Sendable {
     /// The client id and secret from `Authorization: Basic`, URL-decoded.
     public var basic: (clientID: String, secret: String)?
     /// `client_id` from the form, when present.
@@ -22,17 +22,6 @@ public struct ClientCredentials: Sendable, Hashable {
         self.clientID = clientID
         self.assertionType = assertionType
         self.assertion = assertion
-    }
-
-    public static func == (lhs: ClientCredentials, rhs: ClientCredentials) -> Bool {
-        lhs.basic?.clientID == rhs.basic?.clientID && lhs.basic?.secret == rhs.basic?.secret && lhs.clientID == rhs.clientID
-            && lhs.assertionType == rhs.assertionType && lhs.assertion == rhs.assertion
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(basic?.clientID)
-        hasher.combine(clientID)
-        hasher.combine(assertion)
     }
 }
 

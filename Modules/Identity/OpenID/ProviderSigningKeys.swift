@@ -16,8 +16,8 @@ public final class ProviderSigningKeys: Sendable {
     private struct KeySet: Sendable {
         var activeKID: JWKIdentifier
         var activeKey: P256.Signing.PrivateKey
-        /// The base64url JOSE header of tokens the active key signs, by `typ`.
-        var encodedHeaders: [String: String]
+        /// The base64url JOSE header of ID tokens the active key signs.
+        var encodedHeader: String
         var collection: JWTKeyCollection
         var jwks: Data
     }
@@ -54,7 +54,7 @@ public final class ProviderSigningKeys: Sendable {
 
     /// Signs an ID token's claims with the active key: `alg` ES256, `typ` JWT, `kid` the active key's.
     public func sign(_ claims: IDTokenClaims) throws(SmartNationError) -> String {
-        let (key, header) = current.withLock { ($0.activeKey, $0.encodedHeaders["JWT"] ?? "") }
+        let (key, header) = current.withLock { ($0.activeKey, $0.encodedHeader) }
         let signingInput = header + "." + Data(JSONWriter.bytes(of: claims.jsonValue)).base64URLEncoded
         do {
             return signingInput + "." + (try key.signature(for: Data(signingInput.utf8))).rawRepresentation.base64URLEncoded
@@ -135,6 +135,6 @@ public final class ProviderSigningKeys: Sendable {
         let header = JSONValue.object(["alg": .string("ES256"), "typ": .string("JWT"), "kid": .string(kid)])
         return KeySet(
             activeKID: JWKIdentifier(string: kid), activeKey: activeKey,
-            encodedHeaders: ["JWT": Data(JSONWriter.bytes(of: header)).base64URLEncoded], collection: collection, jwks: jwks)
+            encodedHeader: Data(JSONWriter.bytes(of: header)).base64URLEncoded, collection: collection, jwks: jwks)
     }
 }
