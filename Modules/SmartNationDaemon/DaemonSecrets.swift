@@ -26,7 +26,6 @@ enum DaemonSecrets {
 
     /// `byteCount` random bytes in standard base64.
     static func randomBase64(byteCount: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Data((0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
+        Data(SecureRandom.bytes(byteCount)).base64EncodedString()
     }
 }

@@ -95,4 +95,11 @@ struct Base64URLTests {
         }
         #expect(Data(base64URLEncoded: "Zg==") == nil)
     }
+
+    @Test("refuses padding, standard-alphabet characters, white space and impossible lengths", arguments: [
+        "Zg==", "ab+c", "ab/c", "Zm9 v", "Zm9v\n", "Z", "Zm9vY", "é",
+    ])
+    func refusesMalformed(text: String) {
+        #expect(Data(base64URLEncoded: text) == nil)
+    }
 }

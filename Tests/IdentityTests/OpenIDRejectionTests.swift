@@ -131,6 +131,50 @@ struct OpenIDRejectionTests {
         } == .oauthDPoPProofInvalid)
     }
 
+    @Test("a refused token request spends its assertion and proof; a replayed request is refused before it touches the code")
+    func tokenRequestSpendsSingleUseValues() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let code = try #require(try await fixture.authorize()["code"])
+        func form(verifier: String = OpenIDTestFixture.verifier) -> [String: String] {
+            ["grant_type": "authorization_code", "code": code, "redirect_uri": OpenIDTestFixture.redirectURI, "code_verifier": verifier]
+        }
+        func proof(_ jti: String = UUID().uuidString) throws -> String {
+            try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now, jti: jti)
+        }
+        let refusedAssertion = try fixture.credentials(jti: "refused-assertion")
+        let refusedProof = try proof("refused-proof")
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(form: form(verifier: String(repeating: "x", count: 43)), credentials: refusedAssertion, dpopProof: refusedProof)
+        } == .oauthPKCEMismatch)
+        #expect(await errorCode { _ = try await fixture.provider.token(form: form(), credentials: refusedAssertion, dpopProof: try proof()) }
+                == .oauthClientAssertionReplayed)
+        #expect(await errorCode { _ = try await fixture.provider.token(form: form(), credentials: try fixture.credentials(), dpopProof: refusedProof) }
+                == .oauthDPoPProofReplayed)
+        #expect(try await fixture.count("oidc_token") == 0)
+
+        let assertion = try fixture.credentials()
+        let accepted = try proof()
+        let tokens = try await fixture.provider.token(form: form(), credentials: assertion, dpopProof: accepted)
+        #expect(await errorCode { _ = try await fixture.provider.token(form: form(), credentials: assertion, dpopProof: accepted) }
+                == .oauthClientAssertionReplayed)
+        #expect(try await fixture.userinfo(tokens.accessToken)["sub"] == .string(fixture.subject), "a replay is not a code reuse: nothing is revoked")
+        #expect(try await fixture.count("oidc_token") == 2)
+        #expect(try await fixture.rejectionCodes().filter { $0 == SmartNationError.Code.oauthClientAssertionReplayed.rawValue }.count == 2)
+    }
+
+    @Test("a removed client is refused at once, though it authenticated a moment before")
+    func removedClientIsRefused() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        _ = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: try fixture.credentials(), dpopProof: nil)
+        try await fixture.provider.clients.remove(id: fixture.client.clientID)
+        #expect(await errorCode {
+            _ = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: try fixture.credentials(), dpopProof: nil)
+        } == .oauthClientUnknown)
+        #expect(try await fixture.provider.clients.client(id: fixture.client.clientID) == nil)
+    }
+
     @Test("a code bound to a DPoP key at PAR is redeemed only with that key")
     func codeBoundToDPoPKey() async throws {
         let fixture = try await OpenIDTestFixture.make()

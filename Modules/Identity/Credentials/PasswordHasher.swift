@@ -65,8 +65,7 @@ public struct PasswordHasher: Sendable {
         guard let passwordBytes = Self.normalisedBytes(password) else {
             throw SmartNationError(.identityPasswordRejected, parameters: ["reasons": "too_long"])
         }
-        var generator = SystemRandomNumberGenerator()
-        let salt = (0..<Self.saltByteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let salt = SecureRandom.bytes(Self.saltByteCount)
         let derived = try Self.deriveKey(passwordBytes, salt: salt, rounds: rounds)
         let stored = StoredPasswordHash(rounds: rounds, salt: salt, hash: derived)
         assert(StoredPasswordHash(parsing: stored.encoded) == stored, "the stored form reads back")

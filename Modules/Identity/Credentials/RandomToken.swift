@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SmartNationCore
 
 /// Unguessable tokens from the system's random generator, written base64url without padding
 /// (RFC 4648 §5): session tokens, device-challenge nonces, OAuth codes and tokens.
@@ -17,8 +18,7 @@ enum RandomToken {
     /// `byteCount` random bytes as base64url text.
     static func make(byteCount: Int = 32) -> String {
         precondition(byteCount >= 16, "a token carries at least 128 bits")
-        var generator = SystemRandomNumberGenerator()
-        return Data((0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64URLEncoded
+        return Data(SecureRandom.bytes(byteCount)).base64URLEncoded
     }
 }
 
@@ -47,10 +47,36 @@ extension Data {
     }
 
     /// Decodes base64url without padding (RFC 4648 §5); `nil` when it is not.
-    init?(base64URLEncoded text: String) {
-        guard !text.contains("=") else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        self.init(base64Encoded: base64)
+    init?(base64URLEncoded text: some StringProtocol) {
+        guard let bytes = Self.decodeBase64URL(text.utf8) else { return nil }
+        self.init(bytes)
+    }
+
+    /// Decodes base64url without padding, table-driven: every JWT the provider receives is decoded
+    /// three times over. `nil` for a character outside the alphabet or an impossible length.
+    static func decodeBase64URL(_ text: some Collection<UInt8>) -> [UInt8]? {
+        guard text.count % 4 != 1 else { return nil }
+        var output = [UInt8]()
+        output.reserveCapacity(text.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bitCount = 0
+        for character in text {
+            let value: UInt8
+            switch character {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = character - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = character - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "-"): value = 62
+            case UInt8(ascii: "_"): value = 63
+            default: return nil
+            }
+            accumulator = accumulator << 6 | UInt32(value)
+            bitCount += 6
+            if bitCount >= 8 {
+                bitCount -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bitCount)))
+            }
+        }
+        return output
     }
 }

@@ -44,9 +44,7 @@ public struct TOTPSecret: Sendable, Equatable, CustomStringConvertible, CustomDe
 
     /// Generates a new secret of ``byteCountDefault`` bytes from the system random number generator.
     public static func generate() -> TOTPSecret {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<byteCountDefault).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return TOTPSecret(bytes: bytes)
+        TOTPSecret(bytes: SecureRandom.bytes(byteCountDefault))
     }
 
     /// The secret in upper-case base32 without padding, as an `otpauth://` URI carries it.

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import JWTKit
 import SmartNationCore
 import Synchronization
 
@@ -25,16 +24,13 @@ public struct ClientCredentials: Sendable {
     }
 }
 
-/// The claims of a client assertion (RFC 7523 §3).
-struct ClientAssertionClaims: JWTPayload {
-    var iss: String?
-    var sub: String?
-    var aud: AudienceClaim?
-    var exp: Int?
-    var iat: Int?
-    var jti: String?
-
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
+/// A client whose credentials verified, with the assertion `jti` it must still claim (none for
+/// `client_secret_basic`).
+struct AuthenticatedClient: Sendable {
+    /// The client.
+    let client: OpenIDClient
+    /// The assertion's single-use `jti`, claimed by the caller in the transaction that acts on the request.
+    let replayKey: SingleUseKey?
 }
 
 /// Authenticates clients: `private_key_jwt` with ES256 assertions whose `aud` is the issuer, that
@@ -42,13 +38,14 @@ struct ClientAssertionClaims: JWTPayload {
 /// clients, compared in constant time.
 final class ClientAuthenticator: Sendable {
     static let jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-    static let assertionBytesMax = 8 * 1024
+    /// The most clients whose parsed keys are kept; past it the cache starts over.
+    static let keyCacheClientsMax = 10_000
 
     let registry: ClientRegistry
     let replayGuard: ReplayGuard
     let settings: OpenIDSettings
     let clock: @Sendable () -> Date
-    private let keyCollections = Mutex<[String: JWTKeyCollection]>([:])
+    private let keyCache = Mutex<[String: [(kid: String, key: P256.Signing.PublicKey)]]>([:])
 
     init(registry: ClientRegistry, replayGuard: ReplayGuard, settings: OpenIDSettings, clock: @escaping @Sendable () -> Date) {
         self.registry = registry
@@ -57,8 +54,19 @@ final class ClientAuthenticator: Sendable {
         self.clock = clock
     }
 
-    /// The client the credentials prove, or a refusal naming what is wrong.
+    /// The client the credentials prove, its assertion's `jti` claimed at once: for endpoints that
+    /// have no transaction of their own to claim it in.
     func authenticate(_ credentials: ClientCredentials) async throws(SmartNationError) -> OpenIDClient {
+        let authenticated = try await verify(credentials)
+        if let key = authenticated.replayKey, try await !replayGuard.claim(key) {
+            throw Self.assertionReplayed
+        }
+        return authenticated.client
+    }
+
+    /// The client the credentials prove, or a refusal naming what is wrong. The assertion's `jti` is
+    /// returned unclaimed; the caller claims it (``ReplayGuard/claim(_:in:)``) before acting.
+    func verify(_ credentials: ClientCredentials) async throws(SmartNationError) -> AuthenticatedClient {
         if let basic = credentials.basic {
             guard credentials.assertion == nil else {
                 throw .oauth(.oauthRequestInvalid, "invalid_request", "use one client authentication method")
@@ -70,7 +78,7 @@ final class ClientAuthenticator: Sendable {
             guard constantTimeEquals(Array(RandomToken.hash(basic.secret)), Array(secretHash)) else {
                 throw Self.unauthorized(.oauthClientSecretWrong, "the client secret is wrong")
             }
-            return client
+            return AuthenticatedClient(client: client, replayKey: nil)
         }
         guard let assertion = credentials.assertion else {
             throw Self.unauthorized(.oauthClientAuthenticationMissing, "client authentication is required")
@@ -78,9 +86,7 @@ final class ClientAuthenticator: Sendable {
         guard credentials.assertionType == Self.jwtBearerAssertionType else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "client_assertion_type must be \(Self.jwtBearerAssertionType)")
         }
-        guard assertion.utf8.count <= Self.assertionBytesMax,
-              let unverified = try? DefaultJWTParser().parse(Array(assertion.utf8), as: ClientAssertionClaims.self),
-              let issuer = unverified.payload.iss else {
+        guard let jws = CompactJWS(assertion), let issuer = jws.string("iss") else {
             throw Self.unauthorized(.oauthClientAssertionSignature, "the client assertion is not a JWT")
         }
         guard credentials.clientID == nil || credentials.clientID == issuer else {
@@ -90,31 +96,38 @@ final class ClientAuthenticator: Sendable {
         guard case .privateKeyJWT(let jwks) = client.authentication else {
             throw Self.unauthorized(.oauthClientAuthenticationMissing, "this client authenticates with client_secret_basic")
         }
-        guard unverified.header.alg == "ES256" else {
+        guard jws.algorithm == "ES256" else {
             throw Self.unauthorized(.oauthClientAssertionSignature, "client assertions are signed with ES256")
         }
-        let claims: ClientAssertionClaims
-        do {
-            claims = try await keys(for: client.clientID, jwks: jwks).verify(assertion, as: ClientAssertionClaims.self, iteratingKeys: true)
-        } catch {
+        let kid = jws.header["kid"]?.stringValue
+        let candidates = keys(for: client.clientID, jwks: jwks).filter { kid == nil || $0.kid == kid }
+        guard candidates.contains(where: { jws.isSigned(by: $0.key) }) else {
             throw Self.unauthorized(.oauthClientAssertionSignature, "the client assertion is not signed by a registered key")
         }
-        guard claims.sub == client.clientID, let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 256 else {
+        guard jws.string("sub") == client.clientID, let jti = jws.string("jti"), !jti.isEmpty, jti.utf8.count <= 256 else {
             throw Self.unauthorized(.oauthClientAssertionClaims, "iss and sub must be the client id, and jti present")
         }
-        guard let audience = claims.aud?.value, audience == [settings.issuer] else {
+        let audience: [String]? = switch jws.payload["aud"] {
+        case .string(let single)?: [single]
+        case .array(let values)?: values.map { $0.stringValue ?? "" }
+        default: nil
+        }
+        guard audience == [settings.issuer] else {
             throw Self.unauthorized(.oauthClientAssertionAudience, "aud must be the issuer \(settings.issuer) alone")
         }
         let now = clock().timeIntervalSince1970
-        guard let exp = claims.exp, let iat = claims.iat, exp > Int(now), iat <= Int(now) + 5,
+        guard let exp = jws.seconds("exp"), let iat = jws.seconds("iat"), exp > Int(now), iat <= Int(now) + 5,
               TimeInterval(exp - iat) <= settings.clientAssertionLifetimeMax else {
             throw Self.unauthorized(.oauthClientAssertionExpired, "the assertion is expired or lives longer than \(Int(settings.clientAssertionLifetimeMax)) s")
         }
-        guard try await replayGuard.claim("assertion:\(client.clientID):\(jti)", until: Date(timeIntervalSince1970: TimeInterval(exp))) else {
-            throw Self.unauthorized(.oauthClientAssertionReplayed, "the assertion's jti was used before")
-        }
-        return client
+        return AuthenticatedClient(
+            client: client,
+            replayKey: SingleUseKey(
+                key: "assertion:\(client.clientID):\(jti)", expiresAt: Date(timeIntervalSince1970: TimeInterval(exp)), refusal: Self.assertionReplayed))
     }
+
+    /// The refusal of an assertion whose `jti` was claimed before.
+    static let assertionReplayed = unauthorized(.oauthClientAssertionReplayed, "the assertion's jti was used before")
 
     private func knownClient(_ clientID: String) async throws(SmartNationError) -> OpenIDClient {
         guard let client = try await registry.client(id: clientID) else {
@@ -123,14 +136,22 @@ final class ClientAuthenticator: Sendable {
         return client
     }
 
-    private func keys(for clientID: String, jwks: String) async throws -> JWTKeyCollection {
-        if let cached = keyCollections.withLock({ $0[clientID] }) { return cached }
-        let collection = try await JWTKeyCollection().add(jwksJSON: jwks)
-        keyCollections.withLock { cache in
-            if cache.count >= 10_000 { cache.removeAll() }
-            cache[clientID] = collection
+    /// The client's registered keys, parsed once per client (registrations never change their keys;
+    /// the registry checked the document when it was registered).
+    private func keys(for clientID: String, jwks: String) -> [(kid: String, key: P256.Signing.PublicKey)] {
+        if let cached = keyCache.withLock({ $0[clientID] }) { return cached }
+        var keys: [(kid: String, key: P256.Signing.PublicKey)] = []
+        if let document = try? JSONParser(maximumByteCount: ClientRegistry.jwksBytesMax).parse(Array(jwks.utf8)),
+           case .array(let entries)? = document["keys"] {
+            for entry in entries {
+                if let kid = entry["kid"]?.stringValue, let key = P256.Signing.PublicKey(jwk: entry) { keys.append((kid, key)) }
+            }
         }
-        return collection
+        keyCache.withLock { cache in
+            if cache.count >= Self.keyCacheClientsMax { cache.removeAll() }
+            cache[clientID] = keys
+        }
+        return keys
     }
 
     private static func unauthorized(_ code: SmartNationError.Code, _ reason: String) -> SmartNationError {

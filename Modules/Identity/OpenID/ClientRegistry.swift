@@ -1,10 +1,16 @@
 import Foundation
 import GRDB
-import JWTKit
+import Crypto
 import SmartNationCore
+import Synchronization
 
 /// The client registry behind the admin API: integrators' applications, their exact redirect URIs,
 /// allowed scopes and public keys.
+///
+/// Clients are read on every token request, so live registrations are kept in memory once read.
+/// A registration never changes, only its removal, which this registry makes and so forgets at
+/// once; that holds because the daemon is the only writer of `identity.sqlite` (the operators' CLI
+/// goes through its API) and there is one registry per provider, had from ``OpenIDProvider/clients``.
 public struct ClientRegistry: Sendable {
     /// The most redirect URIs one client registers.
     public static let redirectURIsMax = 10
@@ -13,11 +19,15 @@ public struct ClientRegistry: Sendable {
     /// The most keys in one client's JWKS.
     public static let jwksKeysMax = 10
 
+    /// The most live clients kept in memory; past it the cache starts over.
+    static let cachedClientsMax = 10_000
+
     private let database: DatabasePool
     private let clock: @Sendable () -> Date
+    private let cache = ClientCache()
 
     /// A registry over the identity database.
-    public init(database: DatabasePool, clock: @escaping @Sendable () -> Date = Date.init) {
+    init(database: DatabasePool, clock: @escaping @Sendable () -> Date) {
         self.database = database
         self.clock = clock
     }
@@ -64,6 +74,8 @@ public struct ClientRegistry: Sendable {
     /// The live client `clientID`, or `nil`.
     public func client(id clientID: String) async throws(SmartNationError) -> OpenIDClient? {
         guard clientID.utf8.count <= 64 else { return nil }
+        let (cached, generation) = cache.state.withLock { ($0.clients[clientID], $0.removals) }
+        if let cached { return cached }
         let record: Data?
         do {
             record = try await database.read { db in
@@ -72,7 +84,14 @@ public struct ClientRegistry: Sendable {
         } catch {
             throw .storage(error)
         }
-        return try record.map(Self.decode)
+        guard let client = try record.map(Self.decode) else { return nil }
+        cache.state.withLock { state in
+            // A removal that committed after this read began may already have evicted the client.
+            guard state.removals == generation else { return }
+            if state.clients.count >= Self.cachedClientsMax { state.clients.removeAll() }
+            state.clients[clientID] = client
+        }
+        return client
     }
 
     /// Every live client, oldest first.
@@ -104,6 +123,10 @@ public struct ClientRegistry: Sendable {
         } catch {
             throw .storage(error)
         }
+        cache.state.withLock { state in
+            state.removals += 1
+            state.clients[clientID] = nil
+        }
         guard removed else { throw SmartNationError(.oauthClientUnknown, parameters: ["client_id": clientID], httpStatus: 404) }
     }
 
@@ -121,7 +144,7 @@ public struct ClientRegistry: Sendable {
     /// Checks that `jwks` is a JWKS document of 1 to 10 public P-256 keys.
     static func checkJWKS(_ jwks: String) throws(SmartNationError) {
         guard jwks.utf8.count <= jwksBytesMax else { throw invalid("the JWKS is larger than \(jwksBytesMax) bytes") }
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(jwks.utf8)),
+        guard let document = try? JSONParser(maximumByteCount: jwksBytesMax).parse(Array(jwks.utf8)),
               case .array(let keys)? = document["keys"], (1...jwksKeysMax).contains(keys.count) else {
             throw invalid("jwks must be a JWKS document with 1 to \(jwksKeysMax) keys")
         }
@@ -132,8 +155,8 @@ public struct ClientRegistry: Sendable {
             }
             guard let kid = key["kid"]?.stringValue, !kid.isEmpty else { throw invalid("every client key needs a kid") }
             guard key["d"] == nil else { throw invalid("the JWKS holds a private key; register public keys only") }
+            guard P256.Signing.PublicKey(jwk: key) != nil else { throw invalid("the key \(kid) is not a point on P-256") }
         }
-        guard (try? JSONDecoder().decode(JWKS.self, from: Data(jwks.utf8))) != nil else { throw invalid("the JWKS keys do not parse") }
     }
 
     private static func invalid(_ reason: String) -> SmartNationError {
@@ -147,4 +170,10 @@ public struct ClientRegistry: Sendable {
     private static func decode(_ record: Data) throws(SmartNationError) -> OpenIDClient {
         do { return try JSONDecoder().decode(OpenIDClient.self, from: record) } catch { throw .storage(error) }
     }
+}
+
+/// The live clients a registry has read, shared by every copy of the registry, and how many
+/// removals it has seen (so a read that raced a removal does not cache what was removed).
+private final class ClientCache: Sendable {
+    let state = Mutex<(clients: [String: OpenIDClient], removals: Int)>(([:], 0))
 }

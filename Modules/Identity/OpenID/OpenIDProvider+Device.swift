@@ -124,7 +124,7 @@ extension OpenIDProvider {
         }
     }
 
-    func exchangeDeviceCode(form: [String: String], client: OpenIDClient, jkt: String?) async throws(SmartNationError) -> TokenResponse {
+    func exchangeDeviceCode(form: [String: String], request: TokenRequest) async throws(SmartNationError) -> TokenResponse {
         guard let deviceCode = form["device_code"], deviceCode.utf8.count <= 128 else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "device_code is required")
         }
@@ -133,6 +133,7 @@ extension OpenIDProvider {
         let row: Row?
         do {
             row = try await database.write { db in
+                try request.refuseReplay(in: db)
                 guard let row = try Row.fetchOne(
                     db, sql: "SELECT client_id, expires_at, last_polled_at, status, grant_id FROM oidc_device_authorization WHERE device_code_hash = ?",
                     arguments: [hash]) else { return nil }
@@ -143,7 +144,7 @@ extension OpenIDProvider {
         } catch {
             throw .storage(error)
         }
-        guard let row, row["client_id"] as String == client.clientID else {
+        guard let row, row["client_id"] as String == request.client.clientID else {
             throw .oauth(.oauthCodeInvalid, "invalid_grant", "the device code is unknown")
         }
         guard row["expires_at"] as Double > now.timeIntervalSince1970 else {
@@ -161,13 +162,17 @@ extension OpenIDProvider {
             let grantRow: Row?
             do {
                 grantRow = try await database.read { db in
-                    try Row.fetchOne(db, sql: "SELECT \(GrantRecord.columns) FROM oidc_grant g WHERE g.grant_id = ?", arguments: [row["grant_id"] as String])
+                    try Row.fetchOne(
+                        db, sql: "SELECT \(GrantRecord.columns), ci.record AS citizen_record FROM oidc_grant g \(GrantRecord.citizenJoin) WHERE g.grant_id = ?",
+                        arguments: [row["grant_id"] as String])
                 }
             } catch {
                 throw .storage(error)
             }
             guard let grantRow else { throw .oauth(.oauthCodeInvalid, "invalid_grant", "the device code's grant is gone") }
-            return try await issueTokens(for: GrantRecord(row: grantRow), client: client, jkt: jkt, nonce: nil, now: now) { db in
+            return try await issueTokens(
+                for: GrantRecord(row: grantRow), citizenRecord: grantRow["citizen_record"], request: request, nonce: nil, now: now
+            ) { db in
                 try db.execute(sql: "UPDATE oidc_device_authorization SET status = 'consumed' WHERE device_code_hash = ? AND status = 'approved'",
                                arguments: [hash])
                 guard db.changesCount == 1 else {

@@ -112,14 +112,32 @@ public struct OpenIDProvider: Sendable {
     func audited<Result: Sendable>(
         endpoint: String, clientID: String?, _ body: () async throws(SmartNationError) -> Result
     ) async throws(SmartNationError) -> Result {
+        try await audited(endpoint: endpoint, clientID: clientID) { (_: inout [SingleUseKey]) async throws(SmartNationError) in try await body() }
+    }
+
+    /// Runs `body`, which collects the request's single-use `jti`s as it verifies them; when it
+    /// refuses the request, writes ``OAuthRequestRejected`` and claims those `jti`s in one
+    /// transaction (so a refused assertion or proof is spent too), and rethrows.
+    func audited<Result: Sendable>(
+        endpoint: String, clientID: String?, _ body: (inout [SingleUseKey]) async throws(SmartNationError) -> Result
+    ) async throws(SmartNationError) -> Result {
+        var replayKeys: [SingleUseKey] = []
         do {
-            return try await body()
+            return try await body(&replayKeys)
         } catch {
             guard error.httpStatus < 500 else { throw error }
             let event = try CloudEvent(
                 OAuthRequestRejected(endpoint: endpoint, code: error.code.rawValue, clientID: clientID),
                 source: identityEventSource, time: clock())
-            try await OutboxAuditTrail(database: database).recordAudit(event)
+            let spent = replayKeys
+            do {
+                try await database.write { db in
+                    _ = try ReplayGuard.claim(spent, in: db)
+                    try Outbox.enqueue(event, in: db)
+                }
+            } catch {
+                throw .storage(error)
+            }
             throw error
         }
     }

@@ -15,8 +15,7 @@ struct CertificateSerial: Sendable, Hashable {
 
     /// A fresh random serial.
     static func random() -> CertificateSerial {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<byteCount).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes = SecureRandom.bytes(byteCount)
         bytes[0] = max(bytes[0] & 0x7F, 1)
         return CertificateSerial(hexadecimal: bytes.map { String(format: "%02x", $0) }.joined())
     }

@@ -58,7 +58,11 @@ public struct SQLiteCitizenStore: CitizenStore {
         } catch {
             throw SmartNationError.storage(error)
         }
-        guard let record else { return nil }
+        return try record.map(Self.decode)
+    }
+
+    /// A citizen from the `record` column, for queries elsewhere in the platform that join `citizen`.
+    static func decode(_ record: Data) throws(SmartNationError) -> Citizen {
         do {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .secondsSince1970
