@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Identity
 import SmartNationCore
+import SmartNationHTTP
 
 extension Request {
     /// The client credentials of an OAuth request: HTTP Basic (RFC 6749 §2.3.1, both parts
@@ -13,7 +14,7 @@ extension Request {
         if let authorization = headers[.authorization], authorization.lowercased().hasPrefix("basic ") {
             guard let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
                   let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-                  let id = String(text[..<colon]).removingPercentEncoding, let secret = String(text[text.index(after: colon)...]).removingPercentEncoding else {
+                  let id = FormURLEncoding.decode(text[..<colon].utf8), let secret = FormURLEncoding.decode(text[text.index(after: colon)...].utf8) else {
                 throw SmartNationError(.oauthClientAuthenticationMissing, parameters: ["oauth_error": "invalid_client", "reason": "malformed Basic credentials"], httpStatus: 401)
             }
             credentials.basic = (id, secret)

@@ -13,19 +13,17 @@ extension Request {
         guard headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
             throw SmartNationError(.httpBodyInvalid, parameters: ["expected": "application/x-www-form-urlencoded"], httpStatus: 415)
         }
-        let text = try await bodyText(context: context)
-        var parameters: [String: String] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.formDecode(parts[0]), let value = Self.formDecode(parts.count > 1 ? parts[1] : "") else {
-                throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "malformed percent-encoding"])
+        let body = try await bodyBuffer(context: context)
+        do {
+            return try FormURLEncoding.parameters(body.readableBytesView)
+        } catch {
+            let reason = switch error {
+            case .malformedEncoding: "malformed percent-encoding"
+            case .repeated(let name): "parameter \(name) is repeated"
+            case .tooManyParameters: "more than \(FormURLEncoding.parametersMax) parameters"
             }
-            guard parameters[name] == nil else {
-                throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "parameter \(name) is repeated"])
-            }
-            parameters[name] = value
+            throw SmartNationError(.httpBodyInvalid, parameters: ["reason": reason])
         }
-        return parameters
     }
 
     /// The JSON body decoded as `type`; a malformed body is `core.http.body_invalid` naming the problem.
@@ -33,26 +31,20 @@ extension Request {
     public mutating func jsonBody<Value: Decodable>(
         as type: Value.Type, context: some RequestContext, maximumBytes: Int = platformBodyBytesMax
     ) async throws(SmartNationError) -> Value {
-        let text = try await bodyText(context: context, maximumBytes: maximumBytes)
+        let body = try await bodyBuffer(context: context, maximumBytes: maximumBytes)
         do {
-            return try JSONDecoder().decode(Value.self, from: Data(text.utf8))
+            return try JSONDecoder().decode(Value.self, from: Data(body.readableBytesView))
         } catch {
             throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "the body is not the expected JSON: \(error)"])
         }
     }
 
-    private mutating func bodyText(context: some RequestContext, maximumBytes: Int = platformBodyBytesMax) async throws(SmartNationError) -> String {
-        let buffer: ByteBuffer
+    private mutating func bodyBuffer(context: some RequestContext, maximumBytes: Int = platformBodyBytesMax) async throws(SmartNationError) -> ByteBuffer {
         do {
-            buffer = try await collectBody(upTo: maximumBytes)
+            return try await collectBody(upTo: maximumBytes)
         } catch {
             throw SmartNationError(.requestTooLarge, parameters: ["maximum": String(maximumBytes)], httpStatus: 413)
         }
-        return String(buffer: buffer)
-    }
-
-    private static func formDecode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
 

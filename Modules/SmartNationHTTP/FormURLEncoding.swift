@@ -1,0 +1,64 @@
+/// `application/x-www-form-urlencoded` (WHATWG URL §5): OAuth requests and HTTP Basic credentials
+/// (RFC 6749 §2.3.1) arrive in it. Decoded byte by byte — every token request carries a kilobyte of
+/// it, and Foundation's `removingPercentEncoding` costs several times more.
+public enum FormURLEncoding {
+    /// The most parameters one form may carry.
+    public static let parametersMax = 100
+
+    /// Why a form was refused.
+    public enum Failure: Error, Sendable, Hashable {
+        /// A `%` not followed by two hexadecimal digits, or bytes that are not UTF-8 once decoded.
+        case malformedEncoding
+        /// A name given twice (RFC 6749 §3.1: "parameters MUST NOT be included more than once").
+        case repeated(String)
+        /// More than ``parametersMax`` parameters.
+        case tooManyParameters
+    }
+
+    /// The name–value pairs of a form body; empty pairs (`a=1&&b=2`) are skipped.
+    public static func parameters(_ body: some Collection<UInt8>) throws(Failure) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            guard parameters.count < parametersMax else { throw .tooManyParameters }
+            let equals = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.endIndex
+            guard let name = decode(pair[..<equals]),
+                  let value = decode(equals == pair.endIndex ? pair[equals...] : pair[pair.index(after: equals)...])
+            else { throw .malformedEncoding }
+            guard parameters.updateValue(value, forKey: name) == nil else { throw .repeated(name) }
+        }
+        return parameters
+    }
+
+    /// One decoded component: `+` is a space and `%XX` a byte; `nil` when malformed or not UTF-8.
+    public static func decode(_ component: some Collection<UInt8>) -> String? {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(component.count)
+        var index = component.startIndex
+        while index != component.endIndex {
+            let byte = component[index]
+            index = component.index(after: index)
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard index != component.endIndex, let high = hexValue(component[index]) else { return nil }
+                index = component.index(after: index)
+                guard index != component.endIndex, let low = hexValue(component[index]) else { return nil }
+                index = component.index(after: index)
+                bytes.append(high << 4 | low)
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
