@@ -14,6 +14,7 @@ debian_packages=(
     mosquitto-clients
     tmux
     procps
+    wrk
     python3-venv
 )
 

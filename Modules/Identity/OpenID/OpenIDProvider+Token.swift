@@ -183,7 +183,7 @@ extension OpenIDProvider {
         for grant: GrantRecord, citizenRecord: Data?, request: TokenRequest, nonce: String?, now: Date,
         spend: @escaping @Sendable (Database) throws -> Void
     ) async throws(SmartNationError) -> TokenResponse {
-        guard let citizen = try citizenRecord.map(SQLiteCitizenStore.decode), citizen.status == .active else {
+        guard let citizen = try citizenRecord.map(decodedCitizens.citizen(from:)), citizen.status == .active else {
             try await revokeGrant(grant.grantID, at: now)
             throw .oauth(.oauthAccessDenied, "invalid_grant", "the citizen's account is closed")
         }

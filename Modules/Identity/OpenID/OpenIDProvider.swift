@@ -23,6 +23,7 @@ public struct OpenIDProvider: Sendable {
     let authenticator: ClientAuthenticator
     let dpop: DPoPVerifier
     let clock: @Sendable () -> Date
+    let decodedCitizens = DecodedCitizenCache()
 
     /// The most pending pushed requests, codes and device codes one client may hold at once.
     public static let pendingPerClientMax = 10_000
