@@ -130,6 +130,7 @@ public final class SmartNationDaemon: Sendable {
 
     private func makeHTTPApplication(routes: OperationalRoutes, identity: IdentityRoutes, metrics: DaemonMetrics) -> some Service {
         let router = Router(context: SmartNationRequestContext.self)
+        router.add(middleware: RequestExecutorMiddleware())
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RequestConcurrencyLimit())
         router.add(middleware: ErrorResponseMiddleware(maximumBodyByteCount: configuration.http.maximumBodyByteCount, logger: logger))
