@@ -42,6 +42,8 @@ struct RequestExecutorTests {
         let (threadA, metB) = await a
         let (threadB, metA) = await b
         #expect(metA && metB)
-        #expect(threadA.hasPrefix("sn-request-") && threadB.hasPrefix("sn-request-") && threadA != threadB)
+        #expect(threadA.hasPrefix("sn-request-"))
+        #expect(threadB.hasPrefix("sn-request-"))
+        #expect(threadA != threadB)
     }
 }

@@ -84,7 +84,7 @@ public struct BusinessRegistry: Sendable {
     /// unknown business, or a citizen who does not represent it.
     public func representation(uen uenText: String, subject: String) async throws(SmartNationError) -> BusinessRepresentation {
         let uen = try UEN(uenText)
-        let row = try await database.fetchRow(sql: """
+        let row = try database.fetchRow(sql: """
                         SELECT b.name, b.registered_at, r.role FROM business b
                         LEFT JOIN business_representative r ON r.uen = b.uen AND r.subject = ? WHERE b.uen = ?
                         """,

@@ -150,7 +150,7 @@ extension OpenIDProvider {
     }
 
     private func pending(clientID: String, requestURI: String) async throws(SmartNationError) -> PendingAuthorization {
-        let row = try await database.fetchRow(sql: "SELECT client_id, record, expires_at, used FROM oidc_pushed_request WHERE request_uri = ?",
+        let row = try database.fetchRow(sql: "SELECT client_id, record, expires_at, used FROM oidc_pushed_request WHERE request_uri = ?",
                     arguments: [requestURI])
         guard let row, row["client_id"] as String == clientID, row["used"] as Int == 0,
               row["expires_at"] as Double > clock().timeIntervalSince1970 else {

@@ -19,7 +19,7 @@ extension OpenIDProvider {
     public func consents(of subject: String) async throws(SmartNationError) -> [Consent] {
         let rows: [Row]
         do {
-            rows = try await database.read { db in
+            rows = try database.read { db in
                 try Row.fetchAll(
                     db, sql: "SELECT client_id, scopes, granted_at FROM oidc_consent WHERE subject = ? ORDER BY granted_at DESC",
                     arguments: [subject])

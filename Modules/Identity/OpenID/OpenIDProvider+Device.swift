@@ -132,7 +132,7 @@ extension OpenIDProvider {
         let hash = RandomToken.hash(deviceCode)
         let row: Row?
         do {
-            row = try await database.write { db in
+            row = try database.write { db in
                 try request.refuseReplay(in: db)
                 guard let row = try Row.fetchOne(
                     db, sql: "SELECT client_id, expires_at, last_polled_at, status, grant_id FROM oidc_device_authorization WHERE device_code_hash = ?",
@@ -161,7 +161,7 @@ extension OpenIDProvider {
         case "approved":
             let grantRow: Row?
             do {
-                grantRow = try await database.read { db in
+                grantRow = try database.read { db in
                     try Row.fetchOne(
                         db, sql: "SELECT \(GrantRecord.columns), ci.record AS citizen_record FROM oidc_grant g \(GrantRecord.citizenJoin) WHERE g.grant_id = ?",
                         arguments: [row["grant_id"] as String])
@@ -188,7 +188,7 @@ extension OpenIDProvider {
         guard let normalised = DeviceGrant.normalise(userCode: userCode) else {
             throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")
         }
-        let row = try await database.fetchRow(sql: "SELECT client_id, scopes FROM oidc_device_authorization WHERE user_code = ? AND status = 'pending' AND expires_at > ?",
+        let row = try database.fetchRow(sql: "SELECT client_id, scopes FROM oidc_device_authorization WHERE user_code = ? AND status = 'pending' AND expires_at > ?",
                     arguments: [normalised, clock().timeIntervalSince1970])
         guard let row, let scopes = try? ScopeSet(parsing: row["scopes"]) else {
             throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")

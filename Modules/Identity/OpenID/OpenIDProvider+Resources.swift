@@ -106,7 +106,7 @@ extension OpenIDProvider {
     /// The grant and DPoP key of a token of `kind` that is neither expired, rotated nor revoked.
     func liveToken(_ token: String, kind: String, now: Date) async throws(SmartNationError) -> (GrantRecord, String?)? {
         guard token.utf8.count <= 128 else { return nil }
-        let row = try await database.fetchRow(sql: """
+        let row = try database.fetchRow(sql: """
                         SELECT t.jkt, \(GrantRecord.columns) FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id
                         WHERE t.token_hash = ? AND t.kind = ? AND t.expires_at > ? AND t.revoked_at IS NULL AND t.rotated_at IS NULL
                             AND g.revoked_at IS NULL

@@ -168,7 +168,7 @@ extension OpenIDProvider {
     /// Reads the one row a grant needs, refusing first a request whose `jti`s were claimed before.
     private func readGrant(_ request: TokenRequest, sql: String, arguments: StatementArguments) async throws(SmartNationError) -> Row? {
         do {
-            return try await database.read { db in
+            return try database.read { db in
                 try request.refuseReplay(in: db)
                 return try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
             }

@@ -104,7 +104,7 @@ public final class ProviderSigningKeys: Sendable {
     private static func load(database: DatabasePool, sealer: SecretSealer, overlap: TimeInterval, now: Date) async throws(SmartNationError) -> KeySet? {
         let rows: [Row]
         do {
-            rows = try await database.read { db in
+            rows = try database.read { db in
                 try Row.fetchAll(
                     db, sql: "SELECT kid, sealed_key, retired_at FROM oidc_signing_key WHERE retired_at IS NULL OR retired_at > ? ORDER BY retired_at IS NULL DESC, created_at DESC",
                     arguments: [now.timeIntervalSince1970 - overlap])

@@ -3,9 +3,13 @@ import SmartNationCore
 
 extension DatabasePool {
     /// The first row of a read-only query, with database failures as ``SmartNationError/storage(_:file:line:)``.
-    func fetchRow(sql: String, arguments: StatementArguments) async throws(SmartNationError) -> Row? {
+    ///
+    /// Reads run synchronously on the caller's thread: a pool read never waits for a reader (the
+    /// daemon admits fewer requests at once than the pool has readers), so an inline read costs less
+    /// than the two thread hops of an asynchronous one.
+    func fetchRow(sql: String, arguments: StatementArguments) throws(SmartNationError) -> Row? {
         do {
-            return try await read { db in try Row.fetchOne(db, sql: sql, arguments: arguments) }
+            return try read { db in try Row.fetchOne(db, sql: sql, arguments: arguments) }
         } catch {
             throw .storage(error)
         }

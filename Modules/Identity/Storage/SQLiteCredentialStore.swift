@@ -22,7 +22,7 @@ public struct SQLiteCredentialStore: CredentialStore {
     public func credentials(subject: String) async throws(SmartNationError) -> StoredCredentials {
         let row: Row?
         do {
-            row = try await database.read { db in
+            row = try database.read { db in
                 try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE subject = ?", arguments: [subject])
             }
         } catch {
