@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import SmartNationCore
-import Synchronization
 
 /// What a request carries to authenticate its client: HTTP Basic credentials, or an RFC 7523
 /// client assertion in the form body.
@@ -45,7 +44,7 @@ final class ClientAuthenticator: Sendable {
     let replayGuard: ReplayGuard
     let settings: OpenIDSettings
     let clock: @Sendable () -> Date
-    private let keyCache = Mutex<[String: [(kid: String, key: P256.Signing.PublicKey)]]>([:])
+    private let keyCache = BoundedCache<String, [ClientKey]>(entriesMax: keyCacheClientsMax)
 
     init(registry: ClientRegistry, replayGuard: ReplayGuard, settings: OpenIDSettings, clock: @escaping @Sendable () -> Date) {
         self.registry = registry
@@ -138,23 +137,19 @@ final class ClientAuthenticator: Sendable {
 
     /// The client's registered keys, parsed once per client (registrations never change their keys;
     /// the registry checked the document when it was registered).
-    private func keys(for clientID: String, jwks: String) -> [(kid: String, key: P256.Signing.PublicKey)] {
-        if let cached = keyCache.withLock({ $0[clientID] }) { return cached }
-        var keys: [(kid: String, key: P256.Signing.PublicKey)] = []
-        if let document = try? JSONParser(maximumByteCount: ClientRegistry.jwksBytesMax).parse(Array(jwks.utf8)),
-           case .array(let entries)? = document["keys"] {
-            for entry in entries {
-                if let kid = entry["kid"]?.stringValue, let key = P256.Signing.PublicKey(jwk: entry) { keys.append((kid, key)) }
-            }
+    private func keys(for clientID: String, jwks: String) -> [ClientKey] {
+        keyCache.value(for: clientID) { () -> [ClientKey] in
+            ((try? ClientRegistry.keys(of: jwks)) ?? []).map { ClientKey(kid: $0.kid, key: $0.key) }
         }
-        keyCache.withLock { cache in
-            if cache.count >= Self.keyCacheClientsMax { cache.removeAll() }
-            cache[clientID] = keys
-        }
-        return keys
     }
 
     private static func unauthorized(_ code: SmartNationError.Code, _ reason: String) -> SmartNationError {
         .oauth(code, "invalid_client", httpStatus: 401, reason)
     }
+}
+
+/// One registered key of a client, by its `kid`.
+private struct ClientKey: Sendable {
+    let kid: String
+    let key: P256.Signing.PublicKey
 }

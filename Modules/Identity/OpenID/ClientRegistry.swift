@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import Crypto
 import SmartNationCore
-import Synchronization
 
 /// The client registry behind the admin API: integrators' applications, their exact redirect URIs,
 /// allowed scopes and public keys.
@@ -24,7 +23,7 @@ public struct ClientRegistry: Sendable {
 
     private let database: DatabasePool
     private let clock: @Sendable () -> Date
-    private let cache = ClientCache()
+    private let cache = BoundedCache<String, OpenIDClient>(entriesMax: cachedClientsMax)
 
     /// A registry over the identity database.
     init(database: DatabasePool, clock: @escaping @Sendable () -> Date) {
@@ -74,7 +73,7 @@ public struct ClientRegistry: Sendable {
     /// The live client `clientID`, or `nil`.
     public func client(id clientID: String) async throws(SmartNationError) -> OpenIDClient? {
         guard clientID.utf8.count <= 64 else { return nil }
-        let (cached, generation) = cache.state.withLock { ($0.clients[clientID], $0.removals) }
+        let (cached, removals) = cache.lookUp(clientID)
         if let cached { return cached }
         let record: Data?
         do {
@@ -85,12 +84,7 @@ public struct ClientRegistry: Sendable {
             throw .storage(error)
         }
         guard let client = try record.map(Self.decode) else { return nil }
-        cache.state.withLock { state in
-            // A removal that committed after this read began may already have evicted the client.
-            guard state.removals == generation else { return }
-            if state.clients.count >= Self.cachedClientsMax { state.clients.removeAll() }
-            state.clients[clientID] = client
-        }
+        cache.insert(client, for: clientID, ifNoRemovalSince: removals)
         return client
     }
 
@@ -123,10 +117,7 @@ public struct ClientRegistry: Sendable {
         } catch {
             throw .storage(error)
         }
-        cache.state.withLock { state in
-            state.removals += 1
-            state.clients[clientID] = nil
-        }
+        cache.remove(clientID)
         guard removed else { throw SmartNationError(.oauthClientUnknown, parameters: ["client_id": clientID], httpStatus: 404) }
     }
 
@@ -143,20 +134,29 @@ public struct ClientRegistry: Sendable {
 
     /// Checks that `jwks` is a JWKS document of 1 to 10 public P-256 keys.
     static func checkJWKS(_ jwks: String) throws(SmartNationError) {
+        _ = try keys(of: jwks)
+    }
+
+    /// The keys of a JWKS document of 1 to 10 public P-256 keys, each with its `kid`; a refusal
+    /// naming what is wrong otherwise.
+    static func keys(of jwks: String) throws(SmartNationError) -> [(kid: String, key: P256.Signing.PublicKey)] {
         guard jwks.utf8.count <= jwksBytesMax else { throw invalid("the JWKS is larger than \(jwksBytesMax) bytes") }
         guard let document = try? JSONParser(maximumByteCount: jwksBytesMax).parse(Array(jwks.utf8)),
-              case .array(let keys)? = document["keys"], (1...jwksKeysMax).contains(keys.count) else {
+              case .array(let entries)? = document["keys"], (1...jwksKeysMax).contains(entries.count) else {
             throw invalid("jwks must be a JWKS document with 1 to \(jwksKeysMax) keys")
         }
-        for key in keys {
-            guard key["kty"]?.stringValue == "EC", key["crv"]?.stringValue == "P-256",
-                  key["x"]?.stringValue != nil, key["y"]?.stringValue != nil else {
+        var keys: [(kid: String, key: P256.Signing.PublicKey)] = []
+        for entry in entries {
+            guard entry["kty"]?.stringValue == "EC", entry["crv"]?.stringValue == "P-256",
+                  entry["x"]?.stringValue != nil, entry["y"]?.stringValue != nil else {
                 throw invalid("every client key must be an EC P-256 key (ES256)")
             }
-            guard let kid = key["kid"]?.stringValue, !kid.isEmpty else { throw invalid("every client key needs a kid") }
-            guard key["d"] == nil else { throw invalid("the JWKS holds a private key; register public keys only") }
-            guard P256.Signing.PublicKey(jwk: key) != nil else { throw invalid("the key \(kid) is not a point on P-256") }
+            guard let kid = entry["kid"]?.stringValue, !kid.isEmpty else { throw invalid("every client key needs a kid") }
+            guard entry["d"] == nil else { throw invalid("the JWKS holds a private key; register public keys only") }
+            guard let key = P256.Signing.PublicKey(jwk: entry) else { throw invalid("the key \(kid) is not a point on P-256") }
+            keys.append((kid, key))
         }
+        return keys
     }
 
     private static func invalid(_ reason: String) -> SmartNationError {
@@ -170,10 +170,4 @@ public struct ClientRegistry: Sendable {
     private static func decode(_ record: Data) throws(SmartNationError) -> OpenIDClient {
         do { return try JSONDecoder().decode(OpenIDClient.self, from: record) } catch { throw .storage(error) }
     }
-}
-
-/// The live clients a registry has read, shared by every copy of the registry, and how many
-/// removals it has seen (so a read that raced a removal does not cache what was removed).
-private final class ClientCache: Sendable {
-    let state = Mutex<(clients: [String: OpenIDClient], removals: Int)>(([:], 0))
 }
