@@ -104,8 +104,14 @@ func medianRate(count: Int, repetitions: Int, _ body: () async throws -> Void) a
     for _ in 0..<max(1, repetitions) {
         let clock = ContinuousClock()
         let elapsed = try await clock.measure { try await body() }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        rates.append(Double(count) / seconds)
+        rates.append(Double(count) / elapsed.seconds)
     }
-    return rates.sorted()[rates.count / 2]
+    return median(rates)
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
 }

@@ -55,7 +55,7 @@ struct Wrk {
     static let threads = 2
 
     /// Loads `url` with `connections` connections for `seconds`, optionally through a Lua `script`.
-    static func run(url: String, connections: Int, seconds: Int, script: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    static func run(url: String, connections: Int, seconds: Int, script: String? = nil, environment: [String: String] = [:]) async throws -> Result {
         var arguments = ["wrk", "--latency", "-t\(threads)", "-c\(connections)", "-d\(seconds)s"]
         var scriptFile: URL?
         if let script {
@@ -68,21 +68,8 @@ struct Wrk {
         arguments.append(url)
         if script != nil { arguments += ["--", String(threads)] }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        do {
-            try process.run()
-        } catch {
-            throw BenchmarkFailure(reason: "cannot run wrk (make bench installs it through Tools/bootstrap.sh): \(error)")
-        }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchmarkFailure(reason: "wrk failed: \(text)") }
+        let (status, text) = try await Command.run(arguments, environment: environment)
+        guard status == 0 else { throw BenchmarkFailure(reason: "wrk failed: \(text)") }
         return try parse(text)
     }
 
@@ -117,9 +104,3 @@ enum ProcessCPU {
     }
 }
 
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
