@@ -57,9 +57,7 @@ final class ClientAuthenticator: Sendable {
     /// have no transaction of their own to claim it in.
     func authenticate(_ credentials: ClientCredentials) async throws(SmartNationError) -> OpenIDClient {
         let authenticated = try await verify(credentials)
-        if let key = authenticated.replayKey, try await !replayGuard.claim(key) {
-            throw Self.assertionReplayed
-        }
+        if let key = authenticated.replayKey { try await replayGuard.claim(key) }
         return authenticated.client
     }
 
@@ -126,7 +124,7 @@ final class ClientAuthenticator: Sendable {
     }
 
     /// The refusal of an assertion whose `jti` was claimed before.
-    static let assertionReplayed = unauthorized(.oauthClientAssertionReplayed, "the assertion's jti was used before")
+    private static let assertionReplayed = unauthorized(.oauthClientAssertionReplayed, "the assertion's jti was used before")
 
     private func knownClient(_ clientID: String) async throws(SmartNationError) -> OpenIDClient {
         guard let client = try await registry.client(id: clientID) else {

@@ -47,7 +47,7 @@ public struct ClientRegistry: Sendable {
         let authentication: OpenIDClient.Authentication
         let secret: String?
         if let jwks = registration.jwks {
-            try Self.checkJWKS(jwks)
+            _ = try Self.keys(of: jwks)
             authentication = .privateKeyJWT(jwks: jwks)
             secret = nil
         } else {
@@ -130,11 +130,6 @@ public struct ClientRegistry: Sendable {
         guard components.scheme == "https" || (components.scheme == "http" && loopback) else {
             throw invalid("redirect URI \(text) must use https (http only on loopback)")
         }
-    }
-
-    /// Checks that `jwks` is a JWKS document of 1 to 10 public P-256 keys.
-    static func checkJWKS(_ jwks: String) throws(SmartNationError) {
-        _ = try keys(of: jwks)
     }
 
     /// The keys of a JWKS document of 1 to 10 public P-256 keys, each with its `kid`; a refusal

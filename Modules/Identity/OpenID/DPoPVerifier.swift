@@ -22,7 +22,7 @@ struct DPoPVerifier: Sendable {
     /// is the token the request presents, whose hash the proof must carry.
     func verify(_ proof: String, method: String, url: String, accessToken: String? = nil) async throws(SmartNationError) -> String {
         let checked = try check(proof, method: method, url: url, accessToken: accessToken)
-        guard try await replayGuard.claim(checked.replayKey) else { throw Self.replayed }
+        try await replayGuard.claim(checked.replayKey)
         return checked.jkt
     }
 
@@ -59,7 +59,7 @@ struct DPoPVerifier: Sendable {
     }
 
     /// The refusal of a proof whose `jti` was claimed before.
-    static let replayed = SmartNationError.oauth(.oauthDPoPProofReplayed, "invalid_dpop_proof", "the DPoP proof's jti was used before")
+    private static let replayed = SmartNationError.oauth(.oauthDPoPProofReplayed, "invalid_dpop_proof", "the DPoP proof's jti was used before")
 
     private static func withoutQuery(_ url: String) -> String {
         String(url.prefix { $0 != "?" && $0 != "#" })

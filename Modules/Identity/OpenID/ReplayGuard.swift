@@ -20,13 +20,15 @@ struct SingleUseKey: Sendable {
 struct ReplayGuard: Sendable {
     let database: DatabasePool
 
-    /// Claims `key` in a transaction of its own; `false` when it was already claimed.
-    func claim(_ key: SingleUseKey) async throws(SmartNationError) -> Bool {
+    /// Claims `key` in a transaction of its own; throws its refusal when it was already claimed.
+    func claim(_ key: SingleUseKey) async throws(SmartNationError) {
+        let claimedBefore: Bool
         do {
-            return try await database.write { db in try Self.claim([key], in: db) == nil }
+            claimedBefore = try await database.write { db in try Self.claim([key], in: db) != nil }
         } catch {
             throw .storage(error)
         }
+        if claimedBefore { throw key.refusal }
     }
 
     /// Claims every key inside the caller's transaction and returns the first that was already
