@@ -16,8 +16,11 @@ struct BridgeService: Service {
         logger.info("event bridge running", metadata: ["node": "\(bridge.configuration.nodeID)"])
         do {
             try await cancelWhenGracefulShutdown { try await bridge.run() }
-        } catch let error as SmartNationError where error.code == .busClosed {
-            // The bus closes first in a shutdown; the bridge's own turn comes next.
+        } catch where Task.isShuttingDownGracefully {
+            // Shutdown ends the bridge wherever it is: an MQTT call in flight ends `cancelled` (a
+            // daemon stopped right after its broker connection came up), or the bus, which closes
+            // first, ends its subscription. Neither is a failure.
+            logger.debug("event bridge stopped by shutdown", metadata: ["error": "\(error)"])
         }
         try? await gracefulShutdown()
     }
