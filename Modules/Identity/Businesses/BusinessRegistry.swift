@@ -84,11 +84,29 @@ public struct BusinessRegistry: Sendable {
     /// unknown business, or a citizen who does not represent it.
     public func representation(uen uenText: String, subject: String) async throws(SmartNationError) -> BusinessRepresentation {
         let uen = try UEN(uenText)
-        let row = try database.fetchRow(sql: """
-                        SELECT b.name, b.registered_at, r.role FROM business b
-                        LEFT JOIN business_representative r ON r.uen = b.uen AND r.subject = ? WHERE b.uen = ?
-                        """,
-                    arguments: [subject, uen.value])
+        let row = try database.fetchRow(sql: Self.representationQuery, arguments: [subject, uen.value])
+        return try Self.representation(of: uen, subject: subject, row: row)
+    }
+
+    /// ``representation(uen:subject:)`` read inside the caller's transaction — the token endpoint's,
+    /// which checks the authority in the transaction that issues the tokens.
+    static func representation(uen uenText: String, subject: String, in db: Database) throws(SmartNationError) -> BusinessRepresentation {
+        let uen = try UEN(uenText)
+        let row: Row?
+        do {
+            row = try Row.fetchOne(db.cachedStatement(sql: representationQuery), arguments: [subject, uen.value])
+        } catch {
+            throw .storage(error)
+        }
+        return try representation(of: uen, subject: subject, row: row)
+    }
+
+    private static let representationQuery = """
+        SELECT b.name, b.registered_at, r.role FROM business b
+        LEFT JOIN business_representative r ON r.uen = b.uen AND r.subject = ? WHERE b.uen = ?
+        """
+
+    private static func representation(of uen: UEN, subject: String, row: Row?) throws(SmartNationError) -> BusinessRepresentation {
         guard let row else { throw SmartNationError(.identityBusinessNotFound, parameters: ["uen": uen.value], httpStatus: 404) }
         guard let roleText = row["role"] as String?, let role = BusinessRepresentation.Role(rawValue: roleText) else {
             throw SmartNationError(.identityBusinessNotRepresentative, parameters: ["uen": uen.value], httpStatus: 403)

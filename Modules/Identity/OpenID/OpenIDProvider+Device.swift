@@ -128,59 +128,36 @@ extension OpenIDProvider {
         guard let deviceCode = form["device_code"], deviceCode.utf8.count <= 128 else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "device_code is required")
         }
-        let now = clock()
         let hash = RandomToken.hash(deviceCode)
-        let row: Row?
-        do {
-            row = try database.write { db in
-                try request.refuseReplay(in: db)
-                guard let row = try Row.fetchOne(
-                    db, sql: "SELECT client_id, expires_at, last_polled_at, status, grant_id FROM oidc_device_authorization WHERE device_code_hash = ?",
-                    arguments: [hash]) else { return nil }
-                try db.execute(sql: "UPDATE oidc_device_authorization SET last_polled_at = ? WHERE device_code_hash = ?",
-                               arguments: [now.timeIntervalSince1970, hash])
-                return row
+        let pollingInterval = settings.devicePollingInterval
+        return try await issueTokens(for: request) { db, now in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT client_id, expires_at, last_polled_at, status, grant_id FROM oidc_device_authorization WHERE device_code_hash = ?",
+                arguments: [hash]), row["client_id"] as String == request.client.clientID
+            else { return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the device code is unknown")) }
+            try db.execute(sql: "UPDATE oidc_device_authorization SET last_polled_at = ? WHERE device_code_hash = ?",
+                           arguments: [now.timeIntervalSince1970, hash])
+            guard row["expires_at"] as Double > now.timeIntervalSince1970 else {
+                return .failure(.oauth(.oauthDeviceCodeExpired, "expired_token", "the device code has expired"))
             }
-        } catch {
-            throw .storage(error)
-        }
-        guard let row, row["client_id"] as String == request.client.clientID else {
-            throw .oauth(.oauthCodeInvalid, "invalid_grant", "the device code is unknown")
-        }
-        guard row["expires_at"] as Double > now.timeIntervalSince1970 else {
-            throw .oauth(.oauthDeviceCodeExpired, "expired_token", "the device code has expired")
-        }
-        switch row["status"] as String {
-        case "pending":
-            if let last = row["last_polled_at"] as Double?, now.timeIntervalSince1970 - last < settings.devicePollingInterval {
-                throw .oauth(.oauthSlowDown, "slow_down", "poll at most every \(Int(settings.devicePollingInterval)) s")
-            }
-            throw .oauth(.oauthAuthorizationPending, "authorization_pending", "the citizen has not decided yet")
-        case "denied":
-            throw .oauth(.oauthAccessDenied, "access_denied", "the citizen denied the request")
-        case "approved":
-            let grantRow: Row?
-            do {
-                grantRow = try database.read { db in
-                    try Row.fetchOne(
-                        db, sql: "SELECT \(GrantRecord.columns), ci.record AS citizen_record FROM oidc_grant g \(GrantRecord.citizenJoin) WHERE g.grant_id = ?",
-                        arguments: [row["grant_id"] as String])
+            switch row["status"] as String {
+            case "pending":
+                if let last = row["last_polled_at"] as Double?, now.timeIntervalSince1970 - last < pollingInterval {
+                    return .failure(.oauth(.oauthSlowDown, "slow_down", "poll at most every \(Int(pollingInterval)) s"))
                 }
-            } catch {
-                throw .storage(error)
+                return .failure(.oauth(.oauthAuthorizationPending, "authorization_pending", "the citizen has not decided yet"))
+            case "denied":
+                return .failure(.oauth(.oauthAccessDenied, "access_denied", "the citizen denied the request"))
+            case "approved":
+                guard let grantRow = try Row.fetchOne(
+                    db, sql: "SELECT \(GrantRecord.columns), ci.record AS citizen_record FROM oidc_grant g \(GrantRecord.citizenJoin) WHERE g.grant_id = ?",
+                    arguments: [row["grant_id"] as String])
+                else { return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the device code's grant is gone")) }
+                try db.execute(sql: "UPDATE oidc_device_authorization SET status = 'consumed' WHERE device_code_hash = ?", arguments: [hash])
+                return .success(RedeemedGrant(grant: GrantRecord(row: grantRow), row: grantRow))
+            default:
+                return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the device code was already used"))
             }
-            guard let grantRow else { throw .oauth(.oauthCodeInvalid, "invalid_grant", "the device code's grant is gone") }
-            return try await issueTokens(
-                for: GrantRecord(row: grantRow), citizenRecord: grantRow["citizen_record"], request: request, nonce: nil, now: now
-            ) { db in
-                try db.execute(sql: "UPDATE oidc_device_authorization SET status = 'consumed' WHERE device_code_hash = ? AND status = 'approved'",
-                               arguments: [hash])
-                guard db.changesCount == 1 else {
-                    throw SmartNationError.oauth(.oauthCodeInvalid, "invalid_grant", "the device code was used meanwhile")
-                }
-            }
-        default:
-            throw .oauth(.oauthCodeInvalid, "invalid_grant", "the device code was already used")
         }
     }
 

@@ -44,7 +44,9 @@ extension OpenIDProvider {
             guard let citizen = try await citizens.citizen(subject: grant.subject), citizen.status == .active else {
                 throw .oauth(.oauthAccessTokenInvalid, "invalid_token", httpStatus: 401, "the citizen's account is closed")
             }
-            var body = try await claims(of: grant, citizen: citizen)
+            var entity: BusinessRepresentation?
+            if let uen = grant.entityUEN { entity = try await businesses.representation(uen: uen, subject: grant.subject) }
+            var body = Self.claims(of: grant, citizen: citizen, entity: entity)
             body["sub"] = .string(grant.subject)
             return .object(body)
         }

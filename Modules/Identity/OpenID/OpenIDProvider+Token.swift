@@ -54,25 +54,39 @@ struct GrantRecord: Sendable {
 }
 
 /// What every grant at the token endpoint starts from: the authenticated client, the DPoP key the
-/// tokens will be bound to, and the single-use `jti`s of the assertion and the proof — checked when
-/// the grant is read and claimed in the transaction that issues the tokens.
+/// tokens will be bound to, and the single-use `jti`s of the assertion and the proof — claimed in
+/// the transaction that redeems the grant.
 struct TokenRequest: Sendable {
     let client: OpenIDClient
     let jkt: String?
     let replayKeys: [SingleUseKey]
+}
 
-    /// Refuses the request when one of its `jti`s was claimed before.
-    func refuseReplay(in db: Database) throws {
-        if let replayed = try ReplayGuard.firstClaimed(of: replayKeys, in: db) { throw replayed.refusal }
+/// A grant a token request has redeemed — its code, refresh token or device code now spent — with
+/// its citizen's stored record and, for the authorization code grant, the ID token's `nonce`.
+struct RedeemedGrant: Sendable {
+    let grant: GrantRecord
+    let citizenRecord: Data?
+    let nonce: String?
+
+    init(grant: GrantRecord, row: Row, nonce: String? = nil) {
+        self.grant = grant
+        citizenRecord = row["citizen_record"]
+        self.nonce = nonce
     }
 }
+
+/// How a grant's transaction ends: redeemed, or refused. A refusal commits what it changed — the
+/// claimed `jti`s, a grant revoked because its code was reused, a device's last poll.
+typealias Redemption = Result<RedeemedGrant, SmartNationError>
 
 extension OpenIDProvider {
     /// The token endpoint: the authorization code, refresh token and device code grants.
     ///
-    /// A request costs one read and one write: the grant, its citizen and the replay check are read
-    /// together, and the `jti`s, the spent code or refresh token and the new tokens commit together.
-    /// A refused request claims its `jti`s in the transaction that audits the refusal.
+    /// A request costs one write transaction and no separate read: the `jti`s are claimed, the grant
+    /// and its citizen read, the code or refresh token spent and the new tokens stored together on
+    /// the writer's connection, whose page cache — unlike a reader's after a write — stays warm. The
+    /// ID token is signed after the commit. A refused request is then audited, its `jti`s claimed.
     public func token(form: [String: String], credentials: ClientCredentials, dpopProof: String?) async throws(SmartNationError) -> TokenResponse {
         try await audited(endpoint: "token", clientID: credentials.basic?.clientID ?? credentials.clientID) { (replayKeys: inout [SingleUseKey]) async throws(SmartNationError) in
             let authenticated = try await authenticator.verify(credentials)
@@ -99,37 +113,37 @@ extension OpenIDProvider {
         guard let code = form["code"], let redirectURI = form["redirect_uri"], let verifier = form["code_verifier"] else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "code, redirect_uri and code_verifier are required")
         }
-        let now = clock()
         let codeHash = RandomToken.hash(code)
-        let row = try await readGrant(request, sql: """
-            SELECT c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt, c.expires_at, c.used_at, \(GrantRecord.columns), ci.record AS citizen_record
-            FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id \(GrantRecord.citizenJoin) WHERE c.code_hash = ?
-            """, arguments: [codeHash])
-        guard let row else { throw .oauth(.oauthCodeInvalid, "invalid_grant", "the code is unknown") }
-        let grant = GrantRecord(row: row)
-        guard grant.clientID == request.client.clientID else { throw .oauth(.oauthCodeInvalid, "invalid_grant", "the code was issued to another client") }
-        if row["used_at"] as Double? != nil {
-            try await revokeGrant(grant.grantID, at: now)
-            throw .oauth(.oauthCodeReused, "invalid_grant", "the code was already used; the tokens it issued are revoked")
-        }
-        guard row["expires_at"] as Double > now.timeIntervalSince1970, !grant.revoked else {
-            throw .oauth(.oauthCodeInvalid, "invalid_grant", "the code has expired")
-        }
-        guard row["redirect_uri"] as String == redirectURI else {
-            throw .oauth(.oauthCodeInvalid, "invalid_grant", "redirect_uri differs from the authorization request's")
-        }
-        guard PKCE.verify(verifier, against: row["code_challenge"]) else {
-            throw .oauth(.oauthPKCEMismatch, "invalid_grant", "the code_verifier does not match the code_challenge")
-        }
-        if let boundKey = row["dpop_jkt"] as String?, boundKey != request.jkt {
-            throw .oauth(.oauthDPoPKeyMismatch, "invalid_dpop_proof", "the code is bound to another DPoP key")
-        }
-        return try await issueTokens(for: grant, citizenRecord: row["citizen_record"], request: request, nonce: row["nonce"], now: now) { db in
-            try db.cachedStatement(sql: "UPDATE oidc_authorization_code SET used_at = ? WHERE code_hash = ? AND used_at IS NULL")
-                .execute(arguments: [now.timeIntervalSince1970, codeHash])
-            guard db.changesCount == 1 else {
-                throw SmartNationError.oauth(.oauthCodeReused, "invalid_grant", "the code was used meanwhile")
+        let jkt = request.jkt
+        return try await issueTokens(for: request) { db, now in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt, c.expires_at, c.used_at, \(GrantRecord.columns), ci.record AS citizen_record
+                FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id \(GrantRecord.citizenJoin) WHERE c.code_hash = ?
+                """), arguments: [codeHash])
+            else { return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code is unknown")) }
+            let grant = GrantRecord(row: row)
+            guard grant.clientID == request.client.clientID else {
+                return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code was issued to another client"))
             }
+            if row["used_at"] as Double? != nil {
+                try Self.revokeGrant(grant.grantID, at: now, in: db)
+                return .failure(.oauth(.oauthCodeReused, "invalid_grant", "the code was already used; the tokens it issued are revoked"))
+            }
+            guard row["expires_at"] as Double > now.timeIntervalSince1970, !grant.revoked else {
+                return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code has expired"))
+            }
+            guard row["redirect_uri"] as String == redirectURI else {
+                return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "redirect_uri differs from the authorization request's"))
+            }
+            guard PKCE.verify(verifier, against: row["code_challenge"]) else {
+                return .failure(.oauth(.oauthPKCEMismatch, "invalid_grant", "the code_verifier does not match the code_challenge"))
+            }
+            if let boundKey = row["dpop_jkt"] as String?, boundKey != jkt {
+                return .failure(.oauth(.oauthDPoPKeyMismatch, "invalid_dpop_proof", "the code is bound to another DPoP key"))
+            }
+            try db.cachedStatement(sql: "UPDATE oidc_authorization_code SET used_at = ? WHERE code_hash = ?")
+                .execute(arguments: [now.timeIntervalSince1970, codeHash])
+            return .success(RedeemedGrant(grant: grant, row: row, nonce: row["nonce"]))
         }
     }
 
@@ -137,70 +151,69 @@ extension OpenIDProvider {
         guard let token = form["refresh_token"], token.utf8.count <= 128 else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "refresh_token is required")
         }
-        let now = clock()
         let hash = RandomToken.hash(token)
-        let row = try await readGrant(request, sql: """
-            SELECT t.expires_at, t.rotated_at, t.revoked_at, \(GrantRecord.columns), ci.record AS citizen_record
-            FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id \(GrantRecord.citizenJoin) WHERE t.token_hash = ? AND t.kind = 'refresh'
-            """, arguments: [hash])
-        guard let row else { throw .oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is unknown") }
-        let grant = GrantRecord(row: row)
-        guard grant.clientID == request.client.clientID else {
-            throw .oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token was issued to another client")
-        }
-        if row["rotated_at"] as Double? != nil, !grant.revoked {
-            try await revokeGrant(grant.grantID, at: now)
-            throw .oauth(.oauthRefreshTokenReused, "invalid_grant", "the refresh token was already used; its family is revoked")
-        }
-        guard !grant.revoked, row["revoked_at"] as Double? == nil, row["rotated_at"] as Double? == nil,
-              row["expires_at"] as Double > now.timeIntervalSince1970 else {
-            throw .oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is expired or revoked")
-        }
-        return try await issueTokens(for: grant, citizenRecord: row["citizen_record"], request: request, nonce: nil, now: now) { db in
-            try db.cachedStatement(sql: "UPDATE oidc_token SET rotated_at = ? WHERE token_hash = ? AND rotated_at IS NULL")
+        return try await issueTokens(for: request) { db, now in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT t.expires_at, t.rotated_at, t.revoked_at, \(GrantRecord.columns), ci.record AS citizen_record
+                FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id \(GrantRecord.citizenJoin) WHERE t.token_hash = ? AND t.kind = 'refresh'
+                """), arguments: [hash])
+            else { return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is unknown")) }
+            let grant = GrantRecord(row: row)
+            guard grant.clientID == request.client.clientID else {
+                return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token was issued to another client"))
+            }
+            if row["rotated_at"] as Double? != nil, !grant.revoked {
+                try Self.revokeGrant(grant.grantID, at: now, in: db)
+                return .failure(.oauth(.oauthRefreshTokenReused, "invalid_grant", "the refresh token was already used; its family is revoked"))
+            }
+            guard !grant.revoked, row["revoked_at"] as Double? == nil, row["rotated_at"] as Double? == nil,
+                  row["expires_at"] as Double > now.timeIntervalSince1970 else {
+                return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is expired or revoked"))
+            }
+            try db.cachedStatement(sql: "UPDATE oidc_token SET rotated_at = ? WHERE token_hash = ?")
                 .execute(arguments: [now.timeIntervalSince1970, hash])
-            guard db.changesCount == 1 else {
-                throw SmartNationError.oauth(.oauthRefreshTokenReused, "invalid_grant", "the refresh token was used meanwhile")
-            }
+            return .success(RedeemedGrant(grant: grant, row: row))
         }
     }
 
-    /// Reads the one row a grant needs, refusing first a request whose `jti`s were claimed before.
-    private func readGrant(_ request: TokenRequest, sql: String, arguments: StatementArguments) async throws(SmartNationError) -> Row? {
-        do {
-            return try database.read { db in
-                try request.refuseReplay(in: db)
-                return try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
-            }
-        } catch {
-            throw .storage(error)
-        }
-    }
-
-    /// Signs an ID token and stores a new access and refresh token under `grant`, in one transaction
-    /// with the request's `jti`s and `spend` (which marks the code or refresh token used).
+    /// Redeems a grant and stores a new access and refresh token under it in one write
+    /// transaction, then signs the ID token.
+    ///
+    /// The transaction first claims the request's `jti`s (a replayed request is refused before
+    /// `redeem` touches its grant), then runs `redeem` — which reads the grant, checks it and spends
+    /// what it redeems — and checks the citizen and, for a business login, their authority again.
     func issueTokens(
-        for grant: GrantRecord, citizenRecord: Data?, request: TokenRequest, nonce: String?, now: Date,
-        spend: @escaping @Sendable (Database) throws -> Void
+        for request: TokenRequest, redeem: @escaping @Sendable (Database, Date) throws -> Redemption
     ) async throws(SmartNationError) -> TokenResponse {
-        guard let citizen = try citizenRecord.map(decodedCitizens.citizen(from:)), citizen.status == .active else {
-            try await revokeGrant(grant.grantID, at: now)
-            throw .oauth(.oauthAccessDenied, "invalid_grant", "the citizen's account is closed")
-        }
-        let attributes = try await claims(of: grant, citizen: citizen)
-        let issuedAt = Int(now.timeIntervalSince1970)
-        let claims = IDTokenClaims(
-            issuer: settings.issuer, subject: grant.subject, audience: request.client.clientID, issuedAt: issuedAt,
-            expiresAt: issuedAt + Int(settings.accessTokenLifetime), authTime: Int(grant.authTime.timeIntervalSince1970),
-            nonce: nonce, authenticationMethods: grant.methods, attributes: attributes)
-        let idToken = try signingKeys.sign(claims)
+        let now = clock()
         let accessToken = RandomToken.make(byteCount: 32)
         let refreshToken = RandomToken.make(byteCount: 32)
         let settings = settings
+        let decodedCitizens = decodedCitizens
+        let outcome: Result<(claims: IDTokenClaims, scope: String), SmartNationError>
         do {
-            try await database.write { db in
-                if let replayed = try ReplayGuard.claim(request.replayKeys, in: db) { throw replayed.refusal }
-                try spend(db)
+            outcome = try await database.write { db in
+                if let replayed = try ReplayGuard.claim(request.replayKeys, in: db) { return .failure(replayed.refusal) }
+                let redeemed: RedeemedGrant
+                switch try redeem(db, now) {
+                case .failure(let refusal): return .failure(refusal)
+                case .success(let grant): redeemed = grant
+                }
+                let grant = redeemed.grant
+                let citizen: Citizen
+                let entity: BusinessRepresentation?
+                do {
+                    guard let decoded = try redeemed.citizenRecord.map(decodedCitizens.citizen(from:)), decoded.status == .active else {
+                        try Self.revokeGrant(grant.grantID, at: now, in: db)
+                        return .failure(.oauth(.oauthAccessDenied, "invalid_grant", "the citizen's account is closed"))
+                    }
+                    citizen = decoded
+                    entity = try grant.entityUEN.map { (uen) throws(SmartNationError) in
+                        try BusinessRegistry.representation(uen: uen, subject: grant.subject, in: db)
+                    }
+                } catch let refusal as SmartNationError {
+                    return .failure(refusal)
+                }
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO oidc_token (token_hash, kind, grant_id, jkt, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                     """)
@@ -212,38 +225,37 @@ extension OpenIDProvider {
                     RandomToken.hash(refreshToken), "refresh", grant.grantID, nil, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + settings.refreshTokenLifetime,
                 ])
+                let issuedAt = Int(now.timeIntervalSince1970)
+                let claims = IDTokenClaims(
+                    issuer: settings.issuer, subject: grant.subject, audience: request.client.clientID, issuedAt: issuedAt,
+                    expiresAt: issuedAt + Int(settings.accessTokenLifetime), authTime: Int(grant.authTime.timeIntervalSince1970),
+                    nonce: redeemed.nonce, authenticationMethods: grant.methods,
+                    attributes: Self.claims(of: grant, citizen: citizen, entity: entity))
+                return .success((claims, grant.scopes.text))
             }
         } catch {
             throw .storage(error)
         }
+        let issued = try outcome.get()
         return TokenResponse(
             accessToken: accessToken, tokenType: request.jkt == nil ? "Bearer" : "DPoP", expiresIn: Int(settings.accessTokenLifetime),
-            refreshToken: refreshToken, idToken: idToken, scope: grant.scopes.text)
+            refreshToken: refreshToken, idToken: try signingKeys.sign(issued.claims), scope: issued.scope)
     }
 
     /// The consented attributes of the grant's citizen and, for a business login, the `entity`
-    /// claim — checked again, so a withdrawn authority issues nothing.
-    func claims(of grant: GrantRecord, citizen: Citizen) async throws(SmartNationError) -> [String: JSONValue] {
+    /// claim from the citizen's authority as just checked.
+    static func claims(of grant: GrantRecord, citizen: Citizen, entity: BusinessRepresentation?) -> [String: JSONValue] {
         var claims: [String: JSONValue] = [:]
         for attribute in grant.scopes.attributes {
             claims[attribute.rawValue] = attribute.claim(of: citizen)
         }
-        if let uen = grant.entityUEN {
-            let representation = try await businesses.representation(uen: uen, subject: grant.subject)
-            claims["entity"] = .object(representation.claim.mapValues(JSONValue.string))
-        }
+        if let entity { claims["entity"] = .object(entity.claim.mapValues(JSONValue.string)) }
         return claims
     }
 
-    /// Revokes a grant and so every token issued under it.
-    func revokeGrant(_ grantID: String, at now: Date) async throws(SmartNationError) {
-        do {
-            try await database.write { db in
-                try db.execute(sql: "UPDATE oidc_grant SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
-                               arguments: [now.timeIntervalSince1970, grantID])
-            }
-        } catch {
-            throw .storage(error)
-        }
+    /// Revokes a grant and so every token issued under it, inside the caller's transaction.
+    static func revokeGrant(_ grantID: String, at now: Date, in db: Database) throws {
+        try db.execute(sql: "UPDATE oidc_grant SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+                       arguments: [now.timeIntervalSince1970, grantID])
     }
 }

@@ -32,7 +32,7 @@ struct ReplayGuard: Sendable {
     }
 
     /// Claims every key inside the caller's transaction and returns the first that was already
-    /// claimed, if any — the caller then refuses the request, which rolls the others back.
+    /// claimed, if any, for the caller to refuse the request with; the others stay claimed.
     static func claim(_ keys: [SingleUseKey], in db: Database) throws -> SingleUseKey? {
         var alreadyClaimed: SingleUseKey?
         for key in keys {
@@ -41,13 +41,5 @@ struct ReplayGuard: Sendable {
             if db.changesCount == 0, alreadyClaimed == nil { alreadyClaimed = key }
         }
         return alreadyClaimed
-    }
-
-    /// The first of `keys` already claimed, if any: the early check a request makes while reading.
-    static func firstClaimed(of keys: [SingleUseKey], in db: Database) throws -> SingleUseKey? {
-        for key in keys where try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM oidc_used_jti WHERE key = ?"), arguments: [key.key]) != nil {
-            return key
-        }
-        return nil
     }
 }
