@@ -131,6 +131,36 @@ struct OpenIDRejectionTests {
         } == .oauthDPoPProofInvalid)
     }
 
+    @Test("DPoP: a key accepted before is checked again in every proof — a JWK with its private part or another curve is refused")
+    func dpopKeyCheckedEveryTime() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let tokens = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        let now = fixture.clock.now
+        let url = fixture.settings.userinfoEndpoint
+        func proof(jwk: [String: Any]) throws -> String {
+            try TestJWS.sign(
+                header: ["alg": "ES256", "typ": "dpop+jwt", "jwk": jwk],
+                claims: ["jti": UUID().uuidString, "htm": "GET", "htu": url, "iat": Int(now.timeIntervalSince1970),
+                         "ath": RandomToken.hashBase64URL(tokens.accessToken)],
+                key: fixture.keys.dpopKey)
+        }
+        var withPrivatePart = TestJWS.publicJWK(fixture.keys.dpopKey)
+        withPrivatePart["d"] = fixture.keys.dpopKey.rawRepresentation.base64URLEncoded
+        var otherCurve = TestJWS.publicJWK(fixture.keys.dpopKey)
+        otherCurve["crv"] = "P-384"
+        for jwk in [withPrivatePart, otherCurve] {
+            #expect(await errorCode {
+                _ = try await fixture.provider.userinfo(PresentedAccessToken(
+                    scheme: "DPoP", token: tokens.accessToken, dpop: DPoPEvidence(proof: try proof(jwk: jwk), method: "GET", url: url)))
+            } == .oauthDPoPProofInvalid)
+        }
+        let body = try await fixture.provider.userinfo(PresentedAccessToken(
+            scheme: "DPoP", token: tokens.accessToken,
+            dpop: DPoPEvidence(proof: try proof(jwk: TestJWS.publicJWK(fixture.keys.dpopKey)), method: "GET", url: url)))
+        #expect(body["sub"] != nil)
+    }
+
     @Test("a refused token request spends its assertion and proof; a replayed request is refused before it touches the code")
     func tokenRequestSpendsSingleUseValues() async throws {
         let fixture = try await OpenIDTestFixture.make()

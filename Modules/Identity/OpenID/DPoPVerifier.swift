@@ -17,6 +17,15 @@ struct DPoPVerifier: Sendable {
     let replayGuard: ReplayGuard
     let settings: OpenIDSettings
     let clock: @Sendable () -> Date
+    /// Proof keys by their JWK: a client signs every proof with the same key, so each is parsed
+    /// and thumbprinted once.
+    private let proofKeys = BoundedCache<JSONValue, ProofKey>(entriesMax: 4096)
+
+    init(replayGuard: ReplayGuard, settings: OpenIDSettings, clock: @escaping @Sendable () -> Date) {
+        self.replayGuard = replayGuard
+        self.settings = settings
+        self.clock = clock
+    }
 
     /// The `jkt` of a valid proof for `method` and `url`, its `jti` claimed at once; `accessToken`
     /// is the token the request presents, whose hash the proof must carry.
@@ -33,10 +42,12 @@ struct DPoPVerifier: Sendable {
         guard jws.header["typ"]?.stringValue == "dpop+jwt", jws.algorithm == "ES256" else {
             throw Self.invalid("a DPoP proof has typ dpop+jwt and alg ES256")
         }
-        guard let jwk = jws.header["jwk"], let key = P256.Signing.PublicKey(jwk: jwk) else {
-            throw Self.invalid("the DPoP proof's jwk is not a public P-256 key")
+        guard let jwk = jws.header["jwk"] else { throw Self.invalid("the DPoP proof has no jwk") }
+        let proofKey = try proofKeys.value(for: jwk) { () throws(SmartNationError) -> ProofKey in
+            guard let key = P256.Signing.PublicKey(jwk: jwk) else { throw Self.invalid("the DPoP proof's jwk is not a public P-256 key") }
+            return ProofKey(key: key, thumbprint: JWKThumbprint.of(key))
         }
-        guard jws.isSigned(by: key) else { throw Self.invalid("the DPoP proof's signature does not verify") }
+        guard jws.isSigned(by: proofKey.key) else { throw Self.invalid("the DPoP proof's signature does not verify") }
         guard jws.string("htm") == method, let htu = jws.string("htu"), Self.withoutQuery(htu) == Self.withoutQuery(url) else {
             throw Self.invalid("the DPoP proof is for another method or URL")
         }
@@ -50,12 +61,18 @@ struct DPoPVerifier: Sendable {
             }
         }
         guard let jti = jws.string("jti"), !jti.isEmpty, jti.utf8.count <= 256 else { throw Self.invalid("the DPoP proof has no jti") }
-        let thumbprint = JWKThumbprint.of(key)
+        let thumbprint = proofKey.thumbprint
         return DPoPProof(
             jkt: thumbprint,
             replayKey: SingleUseKey(
                 key: "dpop:\(thumbprint):\(jti)", expiresAt: Date(timeIntervalSince1970: TimeInterval(iat) + settings.dpopProofWindow),
                 refusal: Self.replayed))
+    }
+
+    /// A proof's public key and its RFC 7638 thumbprint.
+    private struct ProofKey: Sendable {
+        let key: P256.Signing.PublicKey
+        let thumbprint: String
     }
 
     /// The refusal of a proof whose `jti` was claimed before.
