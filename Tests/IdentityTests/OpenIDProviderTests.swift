@@ -112,6 +112,32 @@ struct OpenIDProviderTests {
         #expect(await errorCode { _ = try await fixture.userinfo(second.accessToken) } == .oauthAccessTokenInvalid)
     }
 
+    @Test("tokens are stored by time-ordered key; a token stored by its plain hash, as before v12, still works")
+    func tokenStorageKeys() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let tokens = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        let stored = try await fixture.database.read { db in try Data.fetchAll(db, sql: "SELECT token_key FROM oidc_token ORDER BY kind") }
+        #expect(stored == [RandomToken.storageKey(tokens.accessToken), RandomToken.storageKey(tokens.refreshToken)])
+        #expect(stored.allSatisfy { $0.count == 40 })
+
+        let legacyAccess = RandomToken.make(byteCount: 32)
+        let legacyRefresh = RandomToken.make(byteCount: 32)
+        try await fixture.database.write { db in
+            for (token, kind) in [(legacyAccess, "access"), (legacyRefresh, "refresh")] {
+                try db.execute(sql: """
+                    INSERT INTO oidc_token (token_key, kind, grant_id, jkt, issued_at, expires_at)
+                    SELECT ?, ?, grant_id, jkt, issued_at, expires_at FROM oidc_token WHERE token_key = ?
+                    """, arguments: [RandomToken.hash(token), kind, RandomToken.storageKey(tokens.accessToken)])
+            }
+        }
+        _ = try await fixture.userinfo(legacyAccess)
+        let refreshed = try await fixture.provider.token(
+            form: ["grant_type": "refresh_token", "refresh_token": legacyRefresh], credentials: try fixture.credentials(),
+            dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        #expect(refreshed.refreshToken.utf8.count == 54)
+    }
+
     @Test("revocation: an access token alone, a refresh token with its grant; introspection reports it")
     func revocationAndIntrospection() async throws {
         let fixture = try await OpenIDTestFixture.make()

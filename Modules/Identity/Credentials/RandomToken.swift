@@ -20,6 +20,26 @@ enum RandomToken {
         precondition(byteCount >= 16, "a token carries at least 128 bits")
         return Data(SecureRandom.bytes(byteCount)).base64URLEncoded
     }
+
+    /// A token that sorts by when it was made: the milliseconds since 1970 at `now` in 8 big-endian
+    /// bytes, then 32 random bytes — 54 base64url characters. Stored under ``storageKey(_:)``, the
+    /// codes and tokens a busy provider issues land on the last page of their B-tree rather than on a
+    /// random one, so a commit writes the same few pages however large the table grows.
+    static func makeTimeOrdered(at now: Date) -> String {
+        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let time = (0..<8).map { UInt8(truncatingIfNeeded: milliseconds >> (8 * (7 - $0))) }
+        return Data(time + SecureRandom.bytes(32)).base64URLEncoded
+    }
+
+    /// The key a token is stored under: for a time-ordered token (``makeTimeOrdered(at:)``) its 8
+    /// time bytes followed by its SHA-256, so keys sort by time; for any other token its SHA-256.
+    static func storageKey(_ token: String) -> Data {
+        guard token.utf8.count == timeOrderedLength, let bytes = Data.decodeBase64URL(token.utf8) else { return hash(token) }
+        return Data(bytes.prefix(8)) + hash(token)
+    }
+
+    /// The length of a time-ordered token: 40 bytes in base64url without padding.
+    private static let timeOrderedLength = 54
 }
 
 extension Data {

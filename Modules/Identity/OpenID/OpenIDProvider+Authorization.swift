@@ -121,7 +121,7 @@ extension OpenIDProvider {
                 }
                 return Self.redirect(request.redirectURI, [("error", "access_denied")] + response)
             }
-            let code = RandomToken.make(byteCount: 32)
+            let code = RandomToken.makeTimeOrdered(at: now)
             let consentEvent = try CloudEvent(
                 ConsentGranted(subject: subject, clientID: clientID, attributes: request.scopes.attributes.sorted().map(\.rawValue)),
                 source: identityEventSource, subject: subject, time: now)
@@ -133,11 +133,11 @@ extension OpenIDProvider {
                         entityUEN: entityUEN, in: db)
                     try db.execute(
                         sql: """
-                            INSERT INTO oidc_authorization_code (code_hash, grant_id, redirect_uri, code_challenge, nonce, dpop_jkt, expires_at)
+                            INSERT INTO oidc_authorization_code (code_key, grant_id, redirect_uri, code_challenge, nonce, dpop_jkt, expires_at)
                             VALUES (?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
-                            RandomToken.hash(code), grantID, request.redirectURI, request.codeChallenge, request.nonce, request.dpopJKT,
+                            RandomToken.storageKey(code), grantID, request.redirectURI, request.codeChallenge, request.nonce, request.dpopJKT,
                             now.timeIntervalSince1970 + settings.authorizationCodeLifetime,
                         ])
                     try Self.recordConsent(subject: subject, clientID: clientID, attributes: request.scopes.attributes, now: now, event: consentEvent, in: db)

@@ -60,18 +60,18 @@ extension OpenIDProvider {
             guard let token = form["token"], token.utf8.count <= 128 else {
                 throw .oauth(.oauthRequestInvalid, "invalid_request", "token is required")
             }
-            let now = clock().timeIntervalSince1970
+            let now = clock()
+            let tokenKey = RandomToken.storageKey(token)
             do {
                 try await database.write { db in
                     guard let row = try Row.fetchOne(
-                        db, sql: "SELECT t.kind, t.grant_id, g.client_id FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id WHERE t.token_hash = ?",
-                        arguments: [RandomToken.hash(token)]), row["client_id"] as String == client.clientID else { return }
+                        db, sql: "SELECT t.kind, t.grant_id, g.client_id FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id WHERE t.token_key = ?",
+                        arguments: [tokenKey]), row["client_id"] as String == client.clientID else { return }
                     if row["kind"] as String == "refresh" {
-                        try db.execute(sql: "UPDATE oidc_grant SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
-                                       arguments: [now, row["grant_id"] as String])
+                        try Self.revokeGrant(row["grant_id"], at: now, in: db)
                     } else {
-                        try db.execute(sql: "UPDATE oidc_token SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-                                       arguments: [now, RandomToken.hash(token)])
+                        try db.execute(sql: "UPDATE oidc_token SET revoked_at = ? WHERE token_key = ? AND revoked_at IS NULL",
+                                       arguments: [now.timeIntervalSince1970, tokenKey])
                     }
                 }
             } catch {
@@ -110,10 +110,10 @@ extension OpenIDProvider {
         guard token.utf8.count <= 128 else { return nil }
         let row = try database.fetchRow(sql: """
                         SELECT t.jkt, \(GrantRecord.columns) FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id
-                        WHERE t.token_hash = ? AND t.kind = ? AND t.expires_at > ? AND t.revoked_at IS NULL AND t.rotated_at IS NULL
+                        WHERE t.token_key = ? AND t.kind = ? AND t.expires_at > ? AND t.revoked_at IS NULL AND t.rotated_at IS NULL
                             AND g.revoked_at IS NULL
                         """,
-                    arguments: [RandomToken.hash(token), kind, now.timeIntervalSince1970])
+                    arguments: [RandomToken.storageKey(token), kind, now.timeIntervalSince1970])
         guard let row else { return nil }
         return (GrantRecord(row: row), row["jkt"])
     }
@@ -121,7 +121,7 @@ extension OpenIDProvider {
     private func tokenTimes(_ token: String) async throws(SmartNationError) -> (issuedAt: Int, expiresAt: Int)? {
         do {
             return try await database.read { db in
-                try Row.fetchOne(db, sql: "SELECT issued_at, expires_at FROM oidc_token WHERE token_hash = ?", arguments: [RandomToken.hash(token)])
+                try Row.fetchOne(db, sql: "SELECT issued_at, expires_at FROM oidc_token WHERE token_key = ?", arguments: [RandomToken.storageKey(token)])
                     .map { (Int($0["issued_at"] as Double), Int($0["expires_at"] as Double)) }
             }
         } catch {

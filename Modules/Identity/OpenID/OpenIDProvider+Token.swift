@@ -113,13 +113,13 @@ extension OpenIDProvider {
         guard let code = form["code"], let redirectURI = form["redirect_uri"], let verifier = form["code_verifier"] else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "code, redirect_uri and code_verifier are required")
         }
-        let codeHash = RandomToken.hash(code)
+        let codeKey = RandomToken.storageKey(code)
         let jkt = request.jkt
         return try await issueTokens(for: request) { db, now in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt, c.expires_at, c.used_at, \(GrantRecord.columns), ci.record AS citizen_record
-                FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id \(GrantRecord.citizenJoin) WHERE c.code_hash = ?
-                """), arguments: [codeHash])
+                FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id \(GrantRecord.citizenJoin) WHERE c.code_key = ?
+                """), arguments: [codeKey])
             else { return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code is unknown")) }
             let grant = GrantRecord(row: row)
             guard grant.clientID == request.client.clientID else {
@@ -141,8 +141,8 @@ extension OpenIDProvider {
             if let boundKey = row["dpop_jkt"] as String?, boundKey != jkt {
                 return .failure(.oauth(.oauthDPoPKeyMismatch, "invalid_dpop_proof", "the code is bound to another DPoP key"))
             }
-            try db.cachedStatement(sql: "UPDATE oidc_authorization_code SET used_at = ? WHERE code_hash = ?")
-                .execute(arguments: [now.timeIntervalSince1970, codeHash])
+            try db.cachedStatement(sql: "UPDATE oidc_authorization_code SET used_at = ? WHERE code_key = ?")
+                .execute(arguments: [now.timeIntervalSince1970, codeKey])
             return .success(RedeemedGrant(grant: grant, row: row, nonce: row["nonce"]))
         }
     }
@@ -151,12 +151,12 @@ extension OpenIDProvider {
         guard let token = form["refresh_token"], token.utf8.count <= 128 else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "refresh_token is required")
         }
-        let hash = RandomToken.hash(token)
+        let tokenKey = RandomToken.storageKey(token)
         return try await issueTokens(for: request) { db, now in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT t.expires_at, t.rotated_at, t.revoked_at, \(GrantRecord.columns), ci.record AS citizen_record
-                FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id \(GrantRecord.citizenJoin) WHERE t.token_hash = ? AND t.kind = 'refresh'
-                """), arguments: [hash])
+                FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id \(GrantRecord.citizenJoin) WHERE t.token_key = ? AND t.kind = 'refresh'
+                """), arguments: [tokenKey])
             else { return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is unknown")) }
             let grant = GrantRecord(row: row)
             guard grant.clientID == request.client.clientID else {
@@ -170,8 +170,8 @@ extension OpenIDProvider {
                   row["expires_at"] as Double > now.timeIntervalSince1970 else {
                 return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is expired or revoked"))
             }
-            try db.cachedStatement(sql: "UPDATE oidc_token SET rotated_at = ? WHERE token_hash = ?")
-                .execute(arguments: [now.timeIntervalSince1970, hash])
+            try db.cachedStatement(sql: "UPDATE oidc_token SET rotated_at = ? WHERE token_key = ?")
+                .execute(arguments: [now.timeIntervalSince1970, tokenKey])
             return .success(RedeemedGrant(grant: grant, row: row))
         }
     }
@@ -186,8 +186,8 @@ extension OpenIDProvider {
         for request: TokenRequest, redeem: @escaping @Sendable (Database, Date) throws -> Redemption
     ) async throws(SmartNationError) -> TokenResponse {
         let now = clock()
-        let accessToken = RandomToken.make(byteCount: 32)
-        let refreshToken = RandomToken.make(byteCount: 32)
+        let accessToken = RandomToken.makeTimeOrdered(at: now)
+        let refreshToken = RandomToken.makeTimeOrdered(at: now)
         let settings = settings
         let decodedCitizens = decodedCitizens
         let outcome: Result<(claims: IDTokenClaims, scope: String), SmartNationError>
@@ -215,14 +215,14 @@ extension OpenIDProvider {
                     return .failure(refusal)
                 }
                 let insert = try db.cachedStatement(sql: """
-                    INSERT INTO oidc_token (token_hash, kind, grant_id, jkt, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO oidc_token (token_key, kind, grant_id, jkt, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                     """)
                 try insert.execute(arguments: [
-                    RandomToken.hash(accessToken), "access", grant.grantID, request.jkt, now.timeIntervalSince1970,
+                    RandomToken.storageKey(accessToken), "access", grant.grantID, request.jkt, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + settings.accessTokenLifetime,
                 ])
                 try insert.execute(arguments: [
-                    RandomToken.hash(refreshToken), "refresh", grant.grantID, nil, now.timeIntervalSince1970,
+                    RandomToken.storageKey(refreshToken), "refresh", grant.grantID, nil, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + settings.refreshTokenLifetime,
                 ])
                 let issuedAt = Int(now.timeIntervalSince1970)

@@ -98,6 +98,14 @@ public enum IdentityDatabase {
             // them by grant, and the index cost a random B-tree page in every token request's commit.
             try db.execute(sql: "DROP INDEX oidc_token_grant")
         }
+        migrator.registerMigration("identity v12: codes and tokens stored by time-ordered key") { db in
+            // New codes and tokens are stored under `RandomToken.storageKey`: their issue time, then
+            // their hash. Tokens issued before keep their plain hash, which is still their key.
+            try db.execute(sql: """
+                ALTER TABLE oidc_authorization_code RENAME COLUMN code_hash TO code_key;
+                ALTER TABLE oidc_token RENAME COLUMN token_hash TO token_key;
+                """)
+        }
         return migrator
     }
 }
