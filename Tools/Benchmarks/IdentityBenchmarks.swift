@@ -123,14 +123,18 @@ struct IdentityBenchmarks {
                 defer { try? FileManager.default.removeItem(at: file) }
                 try Data(requests.joined(separator: "\n").utf8).write(to: file)
                 let cpuBefore = ProcessCPU.seconds()
+                let clientCPUBefore = ProcessCPU.childrenSeconds()
                 let run = try await Wrk.run(
                     url: base + "/oauth2/token", connections: concurrency, seconds: Self.loadSeconds, script: Wrk.tokenRequestScript,
                     environment: ["SN_BENCH_REQUESTS": file.path])
                 let serverCPU = ProcessCPU.seconds() - cpuBefore
+                let clientCPU = ProcessCPU.childrenSeconds() - clientCPUBefore
                 guard run.failures == 0, run.requests <= requests.count else {
                     throw BenchmarkFailure(reason: "\(run.failures) of \(run.requests) token requests failed (\(requests.count) were prepared)")
                 }
-                print(String(format: "token endpoint over HTTP: %.0f req/s, server CPU %.0f µs per request", run.rate, serverCPU / Double(run.requests) * 1e6)
+                print(String(
+                    format: "token endpoint over HTTP: %.0f req/s, server CPU %.0f µs per request (wrk %.0f µs)",
+                    run.rate, serverCPU / Double(run.requests) * 1e6, clientCPU / Double(run.requests) * 1e6)
                       + ", latency p50 \(run.p50) p99 \(run.p99)")
                 tokenRates.append(run.rate)
             }

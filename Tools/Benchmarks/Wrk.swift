@@ -95,12 +95,16 @@ struct Wrk {
     }
 }
 
-/// The CPU time this process has used, user and system, in seconds.
+/// CPU time used, user and system, in seconds: by this process (the server under measurement), or
+/// by its children that have exited (`wrk` once a run is over).
 enum ProcessCPU {
-    static func seconds() -> Double {
+    static func seconds() -> Double { seconds(RUSAGE_SELF) }
+
+    static func childrenSeconds() -> Double { seconds(RUSAGE_CHILDREN) }
+
+    private static func seconds(_ who: __rusage_who) -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        getrusage(who.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
-
