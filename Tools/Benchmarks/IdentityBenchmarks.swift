@@ -4,6 +4,7 @@ import Hummingbird
 import Identity
 import IdentityHTTP
 import SmartNationCore
+import ServiceLifecycle
 import SmartNationHTTP
 
 /// The identity platform's figures beside `openssl speed ecdsap256` from the same run: ID tokens
@@ -99,47 +100,63 @@ struct IdentityBenchmarks {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "bench"),
             onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) })
+        // Stopped gracefully, as the daemon stops, so the run ends without shutdown errors in its log.
+        let server = ServiceGroup(configuration: .init(services: [app], logger: app.logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            defer { group.cancelAll() }
-            var ports = portStream.makeAsyncIterator()
-            guard let port = await ports.next() else { throw CancellationError() }
-            let base = "http://127.0.0.1:\(port)"
-            var helloRates: [Double] = []
-            var es256Rates: [Double] = []
-            for _ in 0..<max(1, repetitions) {
-                helloRates.append(try await Wrk.run(url: base + "/bench/hello", connections: concurrency, seconds: Self.loadSeconds).rate)
-                es256Rates.append(try await Wrk.run(url: base + "/bench/es256", connections: concurrency, seconds: Self.loadSeconds).rate)
+            group.addTask { try await server.run() }
+            do {
+                var ports = portStream.makeAsyncIterator()
+                guard let port = await ports.next() else { throw CancellationError() }
+                let rates = try await measure(base: "http://127.0.0.1:\(port)", platform: platform, client: client, clientID: clientID, subject: subject,
+                                              repetitions: repetitions)
+                await server.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return rates
+            } catch {
+                await server.triggerGracefulShutdown()
+                throw error
             }
-            var tokenRates: [Double] = []
-            for _ in 0..<max(1, repetitions) {
-                let preparation = ContinuousClock.now
-                let requests = try await prepareTokenRequests(platform: platform, client: client, clientID: clientID, subject: subject)
-                let prepared = ContinuousClock.now - preparation
-                print(String(
-                    format: "in process, %d tasks: %.0f pushed requests + approvals/s (made the %d codes for the HTTP run)",
-                    concurrency, Double(requests.count) / prepared.seconds, requests.count))
-                let file = FileManager.default.temporaryDirectory.appendingPathComponent("smartnation-bench-token-requests-\(UUID().uuidString)")
-                defer { try? FileManager.default.removeItem(at: file) }
-                try Data(requests.joined(separator: "\n").utf8).write(to: file)
-                let cpuBefore = ProcessCPU.seconds()
-                let clientCPUBefore = ProcessCPU.childrenSeconds()
-                let run = try await Wrk.run(
-                    url: base + "/oauth2/token", connections: concurrency, seconds: Self.loadSeconds, script: Wrk.tokenRequestScript,
-                    environment: ["SN_BENCH_REQUESTS": file.path])
-                let serverCPU = ProcessCPU.seconds() - cpuBefore
-                let clientCPU = ProcessCPU.childrenSeconds() - clientCPUBefore
-                guard run.failures == 0, run.requests <= requests.count else {
-                    throw BenchmarkFailure(reason: "\(run.failures) of \(run.requests) token requests failed (\(requests.count) were prepared)")
-                }
-                print(String(
-                    format: "token endpoint over HTTP: %.0f req/s, server CPU %.0f µs per request (wrk %.0f µs)",
-                    run.rate, serverCPU / Double(run.requests) * 1e6, clientCPU / Double(run.requests) * 1e6)
-                      + ", latency p50 \(run.p50) p99 \(run.p99)")
-                tokenRates.append(run.rate)
-            }
-            return (median(tokenRates), median(es256Rates), median(helloRates))
         }
+    }
+
+    /// The three routes' rates, each the median of `repetitions` `wrk` runs against the server at `base`.
+    private func measure(
+        base: String, platform: IdentityPlatform, client: BenchClient, clientID: String, subject: String, repetitions: Int
+    ) async throws -> (token: Double, es256: Double, hello: Double) {
+        var helloRates: [Double] = []
+        var es256Rates: [Double] = []
+        for _ in 0..<max(1, repetitions) {
+            helloRates.append(try await Wrk.run(url: base + "/bench/hello", connections: concurrency, seconds: Self.loadSeconds).rate)
+            es256Rates.append(try await Wrk.run(url: base + "/bench/es256", connections: concurrency, seconds: Self.loadSeconds).rate)
+        }
+        var tokenRates: [Double] = []
+        for _ in 0..<max(1, repetitions) {
+            let preparation = ContinuousClock.now
+            let requests = try await prepareTokenRequests(platform: platform, client: client, clientID: clientID, subject: subject)
+            let prepared = ContinuousClock.now - preparation
+            print(String(
+                format: "in process, %d tasks: %.0f pushed requests + approvals/s (made the %d codes for the HTTP run)",
+                concurrency, Double(requests.count) / prepared.seconds, requests.count))
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("smartnation-bench-token-requests-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data(requests.joined(separator: "\n").utf8).write(to: file)
+            let cpuBefore = ProcessCPU.seconds()
+            let clientCPUBefore = ProcessCPU.childrenSeconds()
+            let run = try await Wrk.run(
+                url: base + "/oauth2/token", connections: concurrency, seconds: Self.loadSeconds, script: Wrk.tokenRequestScript,
+                environment: ["SN_BENCH_REQUESTS": file.path])
+            let serverCPU = ProcessCPU.seconds() - cpuBefore
+            let clientCPU = ProcessCPU.childrenSeconds() - clientCPUBefore
+            guard run.failures == 0, run.requests <= requests.count else {
+                throw BenchmarkFailure(reason: "\(run.failures) of \(run.requests) token requests failed (\(requests.count) were prepared)")
+            }
+            print(String(
+                format: "token endpoint over HTTP: %.0f req/s, server CPU %.0f µs per request (wrk %.0f µs)",
+                run.rate, serverCPU / Double(run.requests) * 1e6, clientCPU / Double(run.requests) * 1e6)
+                  + ", latency p50 \(run.p50) p99 \(run.p99)")
+            tokenRates.append(run.rate)
+        }
+        return (median(tokenRates), median(es256Rates), median(helloRates))
     }
 
     /// How long `wrk` loads the server in each run.
