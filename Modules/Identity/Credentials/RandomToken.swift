@@ -21,14 +21,16 @@ enum RandomToken {
         return Data(SecureRandom.bytes(byteCount)).base64URLEncoded
     }
 
-    /// A token that sorts by when it was made: the milliseconds since 1970 at `now` in 8 big-endian
-    /// bytes, then 32 random bytes — 54 base64url characters. Stored under ``storageKey(_:)``, the
-    /// codes and tokens a busy provider issues land on the last page of their B-tree rather than on a
-    /// random one, so a commit writes the same few pages however large the table grows.
-    static func makeTimeOrdered(at now: Date) -> String {
+    /// A token that sorts by when it was made, and the key it is stored under (``storageKey(_:)``):
+    /// the milliseconds since 1970 at `now` in 8 big-endian bytes, then 32 random bytes — 54
+    /// base64url characters. Stored under that key, the codes and tokens a busy provider issues land
+    /// on the last page of their B-tree rather than on a random one, so a commit writes the same few
+    /// pages however large the table grows.
+    static func makeTimeOrdered(at now: Date) -> (token: String, storageKey: Data) {
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         let time = (0..<8).map { UInt8(truncatingIfNeeded: milliseconds >> (8 * (7 - $0))) }
-        return Data(time + SecureRandom.bytes(32)).base64URLEncoded
+        let token = Data(time + SecureRandom.bytes(32)).base64URLEncoded
+        return (token, Data(time) + hash(token))
     }
 
     /// The key a token is stored under: for a time-ordered token (``makeTimeOrdered(at:)``) its 8

@@ -137,7 +137,7 @@ extension OpenIDProvider {
                             VALUES (?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
-                            RandomToken.storageKey(code), grantID, request.redirectURI, request.codeChallenge, request.nonce, request.dpopJKT,
+                            code.storageKey, grantID, request.redirectURI, request.codeChallenge, request.nonce, request.dpopJKT,
                             now.timeIntervalSince1970 + settings.authorizationCodeLifetime,
                         ])
                     try Self.recordConsent(subject: subject, clientID: clientID, attributes: request.scopes.attributes, now: now, event: consentEvent, in: db)
@@ -145,7 +145,7 @@ extension OpenIDProvider {
             } catch {
                 throw .storage(error)
             }
-            return Self.redirect(request.redirectURI, [("code", code)] + response)
+            return Self.redirect(request.redirectURI, [("code", code.token)] + response)
         }
     }
 

@@ -218,11 +218,11 @@ extension OpenIDProvider {
                     INSERT INTO oidc_token (token_key, kind, grant_id, jkt, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                     """)
                 try insert.execute(arguments: [
-                    RandomToken.storageKey(accessToken), "access", grant.grantID, request.jkt, now.timeIntervalSince1970,
+                    accessToken.storageKey, "access", grant.grantID, request.jkt, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + settings.accessTokenLifetime,
                 ])
                 try insert.execute(arguments: [
-                    RandomToken.storageKey(refreshToken), "refresh", grant.grantID, nil, now.timeIntervalSince1970,
+                    refreshToken.storageKey, "refresh", grant.grantID, nil, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + settings.refreshTokenLifetime,
                 ])
                 let issuedAt = Int(now.timeIntervalSince1970)
@@ -238,8 +238,8 @@ extension OpenIDProvider {
         }
         let issued = try outcome.get()
         return TokenResponse(
-            accessToken: accessToken, tokenType: request.jkt == nil ? "Bearer" : "DPoP", expiresIn: Int(settings.accessTokenLifetime),
-            refreshToken: refreshToken, idToken: try signingKeys.sign(issued.claims), scope: issued.scope)
+            accessToken: accessToken.token, tokenType: request.jkt == nil ? "Bearer" : "DPoP", expiresIn: Int(settings.accessTokenLifetime),
+            refreshToken: refreshToken.token, idToken: try signingKeys.sign(issued.claims), scope: issued.scope)
     }
 
     /// The consented attributes of the grant's citizen and, for a business login, the `entity`
