@@ -67,12 +67,7 @@ struct CompactJWS: Sendable {
 /// A P-256 public key from a JWK (RFC 7517/7518) object: `kty` EC, `crv` P-256, and no private part.
 extension P256.Signing.PublicKey {
     init?(jwk: JSONValue) {
-        guard jwk["kty"]?.stringValue == "EC", jwk["crv"]?.stringValue == "P-256", jwk["d"] == nil,
-              let x = jwk["x"]?.stringValue, let y = jwk["y"]?.stringValue,
-              let xBytes = Data(base64URLEncoded: x), let yBytes = Data(base64URLEncoded: y),
-              xBytes.count == 32, yBytes.count == 32,
-              let key = try? P256.Signing.PublicKey(rawRepresentation: xBytes + yBytes)
-        else { return nil }
+        guard let key = P256Coordinates(jwk: jwk)?.publicKey else { return nil }
         self = key
     }
 }

@@ -17,10 +17,11 @@ struct DPoPVerifier: Sendable {
     let replayGuard: ReplayGuard
     let settings: OpenIDSettings
     let clock: @Sendable () -> Date
-    /// Proof keys by their JWK: a client signs every proof with the same key, so each is parsed
-    /// and thumbprinted once.
-    private let proofKeys = BoundedCache<JSONValue, ProofKey>(entriesMax: 4096)
+    /// Proof keys by their coordinates, cached once a proof by the key has verified: a client signs
+    /// every proof with the same key, so each is parsed and thumbprinted once.
+    private let proofKeys = BoundedCache<P256Coordinates, ProofKey>(entriesMax: 4096)
 
+    /// A verifier claiming proofs' `jti`s with `replayGuard`, within `settings`' proof window.
     init(replayGuard: ReplayGuard, settings: OpenIDSettings, clock: @escaping @Sendable () -> Date) {
         self.replayGuard = replayGuard
         self.settings = settings
@@ -42,12 +43,19 @@ struct DPoPVerifier: Sendable {
         guard jws.header["typ"]?.stringValue == "dpop+jwt", jws.algorithm == "ES256" else {
             throw Self.invalid("a DPoP proof has typ dpop+jwt and alg ES256")
         }
-        guard let jwk = jws.header["jwk"] else { throw Self.invalid("the DPoP proof has no jwk") }
-        let proofKey = try proofKeys.value(for: jwk) { () throws(SmartNationError) -> ProofKey in
-            guard let key = P256.Signing.PublicKey(jwk: jwk) else { throw Self.invalid("the DPoP proof's jwk is not a public P-256 key") }
-            return ProofKey(key: key, thumbprint: JWKThumbprint.of(key))
+        guard let jwk = jws.header["jwk"], let coordinates = P256Coordinates(jwk: jwk) else {
+            throw Self.invalid("the DPoP proof's jwk is not a public P-256 key")
+        }
+        let cached = proofKeys.lookUp(coordinates)
+        let proofKey: ProofKey
+        if let known = cached.value {
+            proofKey = known
+        } else {
+            guard let key = coordinates.publicKey else { throw Self.invalid("the DPoP proof's jwk is not a public P-256 key") }
+            proofKey = ProofKey(key: key, thumbprint: JWKThumbprint.of(key))
         }
         guard jws.isSigned(by: proofKey.key) else { throw Self.invalid("the DPoP proof's signature does not verify") }
+        if cached.value == nil { proofKeys.insert(proofKey, for: coordinates, ifNoRemovalSince: cached.removals) }
         guard jws.string("htm") == method, let htu = jws.string("htu"), Self.withoutQuery(htu) == Self.withoutQuery(url) else {
             throw Self.invalid("the DPoP proof is for another method or URL")
         }

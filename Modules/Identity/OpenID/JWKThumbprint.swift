@@ -29,6 +29,23 @@ struct P256Coordinates: Sendable, Hashable {
         y = Data(raw.suffix(32)).base64URLEncoded
     }
 
+    /// The coordinates of a public P-256 JWK (RFC 7517/7518): `kty` EC, `crv` P-256, `x` and `y`,
+    /// and no private part; `nil` for any other JWK. Whether they are a point is ``publicKey``'s check.
+    init?(jwk: JSONValue) {
+        guard jwk["kty"]?.stringValue == "EC", jwk["crv"]?.stringValue == "P-256", jwk["d"] == nil,
+              let x = jwk["x"]?.stringValue, let y = jwk["y"]?.stringValue
+        else { return nil }
+        self.x = x
+        self.y = y
+    }
+
+    /// The public key at these coordinates; `nil` unless each is 32 bytes and together a point on the curve.
+    var publicKey: P256.Signing.PublicKey? {
+        guard let xBytes = Data(base64URLEncoded: x), let yBytes = Data(base64URLEncoded: y), xBytes.count == 32, yBytes.count == 32
+        else { return nil }
+        return try? P256.Signing.PublicKey(rawRepresentation: xBytes + yBytes)
+    }
+
     /// The public JWK of the key with `kid`, for a JWKS document.
     func jwk(kid: String) -> JSONValue {
         .object([
