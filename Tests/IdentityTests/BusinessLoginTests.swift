@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Businesses: UEN-keyed entities and logging in for them")
 struct BusinessLoginTests {
-    @Test("a representative's session and tokens carry the entity; others are refused and audited")
+    @Test("a representative's session and tokens carry the entity; others are refused and audited, with nothing spent")
     func businessLogin() async throws {
         let fixture = try await OpenIDTestFixture.make()
         defer { fixture.remove() }
@@ -43,6 +43,10 @@ struct BusinessLoginTests {
             _ = try await fixture.provider.token(form: refresh, credentials: try fixture.credentials(),
                                                  dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
         } == .identityBusinessNotRepresentative)
+        // The refusal spent nothing: with the authority restored, the same refresh token still works.
+        try await platform.businesses.authorise(subject: fixture.subject, for: "200002150H", role: .administrator)
+        _ = try await fixture.provider.token(form: refresh, credentials: try fixture.credentials(),
+                                             dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
 
         let reasons = try await fixture.database.read { db in
             try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }

@@ -30,7 +30,7 @@ struct OpenIDConsentAndDeviceTests {
         #expect(types.filter { $0 == ConsentRevoked.eventType }.count == 1)
     }
 
-    @Test("device grant: pending, slow_down, approval in the app, tokens once; denial and expiry")
+    @Test("device grant: pending, slow_down, approval in the app, tokens once; denial, consent withdrawn before the poll, and expiry")
     func deviceGrant() async throws {
         let fixture = try await OpenIDTestFixture.make()
         defer { fixture.remove() }
@@ -69,6 +69,16 @@ struct OpenIDConsentAndDeviceTests {
                 form: ["grant_type": DeviceGrant.grantType, "device_code": denied.deviceCode], credentials: try fixture.credentials(),
                 dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
         } == .oauthAccessDenied)
+
+        let withdrawn = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid name"], credentials: try fixture.credentials())
+        try await fixture.provider.decideDeviceAuthorization(
+            userCode: withdrawn.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, approved: true)
+        try await fixture.provider.revokeConsent(subject: fixture.subject, clientID: fixture.client.clientID)
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(
+                form: ["grant_type": DeviceGrant.grantType, "device_code": withdrawn.deviceCode], credentials: try fixture.credentials(),
+                dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        } == .oauthCodeInvalid)
 
         let expiring = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid"], credentials: try fixture.credentials())
         fixture.clock.advance(by: fixture.settings.deviceCodeLifetime + 1)

@@ -161,6 +161,23 @@ struct OpenIDRejectionTests {
         #expect(body["sub"] != nil)
     }
 
+    @Test("a closed citizen's code issues nothing: refused, its grant revoked, the code itself left unspent")
+    func closedCitizen() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let code = try #require(try await fixture.authorize()["code"])
+        _ = try await fixture.environment.registry.close(subject: fixture.subject, reason: "deceased")
+        #expect(await errorCode { _ = try await fixture.exchange(code: code) } == .oauthAccessDenied)
+        let state = try await fixture.database.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT c.used_at, g.revoked_at FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id
+                """)
+        }
+        #expect(state?["used_at"] as Double? == nil)
+        #expect(state?["revoked_at"] as Double? != nil)
+        #expect(try await fixture.count("oidc_token") == 0)
+    }
+
     @Test("a refused token request spends its assertion and proof; a replayed request is refused before it touches the code")
     func tokenRequestSpendsSingleUseValues() async throws {
         let fixture = try await OpenIDTestFixture.make()

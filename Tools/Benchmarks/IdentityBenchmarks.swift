@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import Identity
 import IdentityHTTP
-import SmartNationCore
 import ServiceLifecycle
+import SmartNationCore
 import SmartNationHTTP
 
 /// The identity platform's figures beside `openssl speed ecdsap256` from the same run: ID tokens

@@ -153,8 +153,11 @@ extension OpenIDProvider {
                     db, sql: "SELECT \(GrantRecord.columns), ci.record AS citizen_record FROM oidc_grant g \(GrantRecord.citizenJoin) WHERE g.grant_id = ?",
                     arguments: [row["grant_id"] as String])
                 else { return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the device code's grant is gone")) }
-                try db.execute(sql: "UPDATE oidc_device_authorization SET status = 'consumed' WHERE device_code_hash = ?", arguments: [hash])
-                return .success(RedeemedGrant(grant: GrantRecord(row: grantRow), row: grantRow))
+                let grant = GrantRecord(row: grantRow)
+                guard !grant.revoked else { return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the device code's grant was revoked")) }
+                return .success(RedeemedGrant(grant: grant, row: grantRow) { db in
+                    try db.execute(sql: "UPDATE oidc_device_authorization SET status = 'consumed' WHERE device_code_hash = ?", arguments: [hash])
+                })
             default:
                 return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the device code was already used"))
             }

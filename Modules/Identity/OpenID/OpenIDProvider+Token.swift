@@ -62,22 +62,27 @@ struct TokenRequest: Sendable {
     let replayKeys: [SingleUseKey]
 }
 
-/// A grant a token request has redeemed — its code, refresh token or device code now spent — with
-/// its citizen's stored record and, for the authorization code grant, the ID token's `nonce`.
+/// A grant a token request may redeem — its code, refresh token or device code checked — with its
+/// citizen's stored record, for the authorization code grant the ID token's `nonce`, and how to
+/// spend what it was redeemed with once the citizen and their authority have been checked too.
 struct RedeemedGrant: Sendable {
     let grant: GrantRecord
     let citizenRecord: Data?
     let nonce: String?
+    let spend: @Sendable (Database) throws -> Void
 
-    init(grant: GrantRecord, row: Row, nonce: String? = nil) {
+    /// A grant read in `row` (with its `citizen_record`), to be spent by `spend`.
+    init(grant: GrantRecord, row: Row, nonce: String? = nil, spend: @escaping @Sendable (Database) throws -> Void) {
         self.grant = grant
         citizenRecord = row["citizen_record"]
         self.nonce = nonce
+        self.spend = spend
     }
 }
 
-/// How a grant's transaction ends: redeemed, or refused. A refusal commits what it changed — the
-/// claimed `jti`s, a grant revoked because its code was reused, a device's last poll.
+/// How a grant's transaction ends: redeemable, or refused. A refusal commits what it changed — the
+/// claimed `jti`s, a grant revoked because its code was reused, a device's last poll — and nothing
+/// else: what it presented stays unspent.
 typealias Redemption = Result<RedeemedGrant, SmartNationError>
 
 extension OpenIDProvider {
@@ -141,9 +146,10 @@ extension OpenIDProvider {
             if let boundKey = row["dpop_jkt"] as String?, boundKey != jkt {
                 return .failure(.oauth(.oauthDPoPKeyMismatch, "invalid_dpop_proof", "the code is bound to another DPoP key"))
             }
-            try db.cachedStatement(sql: "UPDATE oidc_authorization_code SET used_at = ? WHERE code_key = ?")
-                .execute(arguments: [now.timeIntervalSince1970, codeKey])
-            return .success(RedeemedGrant(grant: grant, row: row, nonce: row["nonce"]))
+            return .success(RedeemedGrant(grant: grant, row: row, nonce: row["nonce"]) { db in
+                try db.cachedStatement(sql: "UPDATE oidc_authorization_code SET used_at = ? WHERE code_key = ?")
+                    .execute(arguments: [now.timeIntervalSince1970, codeKey])
+            })
         }
     }
 
@@ -170,9 +176,10 @@ extension OpenIDProvider {
                   row["expires_at"] as Double > now.timeIntervalSince1970 else {
                 return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is expired or revoked"))
             }
-            try db.cachedStatement(sql: "UPDATE oidc_token SET rotated_at = ? WHERE token_key = ?")
-                .execute(arguments: [now.timeIntervalSince1970, tokenKey])
-            return .success(RedeemedGrant(grant: grant, row: row))
+            return .success(RedeemedGrant(grant: grant, row: row) { db in
+                try db.cachedStatement(sql: "UPDATE oidc_token SET rotated_at = ? WHERE token_key = ?")
+                    .execute(arguments: [now.timeIntervalSince1970, tokenKey])
+            })
         }
     }
 
@@ -180,8 +187,11 @@ extension OpenIDProvider {
     /// transaction, then signs the ID token.
     ///
     /// The transaction first claims the request's `jti`s (a replayed request is refused before
-    /// `redeem` touches its grant), then runs `redeem` — which reads the grant, checks it and spends
-    /// what it redeems — and checks the citizen and, for a business login, their authority again.
+    /// `redeem` touches its grant), then runs `redeem` — which reads the grant and checks it — and
+    /// checks the citizen and, for a business login, their authority again; only then is the code or
+    /// refresh token spent. A storage failure rolls the whole transaction back. The ID token is signed
+    /// after the commit: signing with the provider's own key does not fail short of a broken
+    /// process, which would lose the response after the commit all the same.
     func issueTokens(
         for request: TokenRequest, redeem: @escaping @Sendable (Database, Date) throws -> Redemption
     ) async throws(SmartNationError) -> TokenResponse {
@@ -211,9 +221,10 @@ extension OpenIDProvider {
                     entity = try grant.entityUEN.map { (uen) throws(SmartNationError) in
                         try BusinessRegistry.representation(uen: uen, subject: grant.subject, in: db)
                     }
-                } catch let refusal as SmartNationError {
+                } catch let refusal as SmartNationError where refusal.httpStatus < 500 {
                     return .failure(refusal)
                 }
+                try redeemed.spend(db)
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO oidc_token (token_key, kind, grant_id, jkt, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                     """)

@@ -8,8 +8,9 @@ import SmartNationCore
 /// device authorization grant, over consent-based person data.
 ///
 /// Every refused request is audited as ``OAuthRequestRejected`` through the outbox and otherwise
-/// changes nothing, with two deliberate exceptions the specifications require: a reused
-/// authorization code or refresh token revokes everything issued under its grant.
+/// changes nothing, with deliberate exceptions: the `jti`s of a refused token request's assertion and
+/// proof are spent; a reused authorization code or refresh token revokes everything issued under
+/// its grant, as the specifications require; and so does a token request for a closed citizen.
 public struct OpenIDProvider: Sendable {
     /// The issuer, endpoints and lifetimes.
     public let settings: OpenIDSettings

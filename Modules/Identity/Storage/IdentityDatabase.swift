@@ -94,8 +94,10 @@ public enum IdentityDatabase {
             try db.execute(sql: "CREATE INDEX oidc_pushed_request_pending ON oidc_pushed_request (client_id, used, expires_at)")
         }
         migrator.registerMigration("identity v11: no token index by grant") { db in
-            // Tokens are found by their hash and die with their grant's `revoked_at`; nothing reads
+            // Tokens are found by their key and die with their grant's `revoked_at`; nothing reads
             // them by grant, and the index cost a random B-tree page in every token request's commit.
+            // Nothing deletes grants either: whatever starts to must bring the index back, or each
+            // delete scans `oidc_token` for the foreign key from `oidc_token.grant_id`.
             try db.execute(sql: "DROP INDEX oidc_token_grant")
         }
         migrator.registerMigration("identity v12: codes and tokens stored by time-ordered key") { db in

@@ -2,8 +2,9 @@ import GRDB
 
 /// The OpenID provider's tables in `identity.sqlite`.
 ///
-/// Tokens, codes, device codes and client secrets are stored as SHA-256 hashes; signing keys sealed
-/// with the ``SecretSealer``. A grant (one consented login of one citizen at one client) owns its
+/// Authorization codes and access and refresh tokens are stored under their issue time and their
+/// SHA-256 (`RandomToken.storageKey`), device codes and client secrets as SHA-256 hashes; signing
+/// keys sealed with the ``SecretSealer``. A grant (one consented login of one citizen at one client) owns its
 /// tokens, so revoking the grant — on a reused code or refresh token, or a withdrawn consent —
 /// revokes everything issued under it.
 enum OpenIDStorage {

@@ -1,0 +1,38 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Identity
+
+@Suite("identity.sqlite migrations over existing data")
+struct IdentityMigrationTests {
+    @Test("v11 and v12 on a database holding codes and tokens: the token index by grant goes, and each row keeps its key under the new column name")
+    func timeOrderedKeys() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sn-identity-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: directory.appendingPathComponent("identity.sqlite").path)
+        try IdentityDatabase.migrator.migrate(pool, upTo: "identity v10: pending pushed requests per client")
+        let tokenHash = RandomToken.hash("a token issued before v12")
+        let codeHash = RandomToken.hash("a code issued before v12")
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO oidc_grant (grant_id, client_id, subject, scopes, methods, auth_time) VALUES ('grant-1', 'client-1', 'subject-1', 'openid', 'pwd', 0);
+                """)
+            try db.execute(sql: "INSERT INTO oidc_token (token_hash, kind, grant_id, issued_at, expires_at) VALUES (?, 'refresh', 'grant-1', 0, 1)",
+                           arguments: [tokenHash])
+            try db.execute(sql: """
+                INSERT INTO oidc_authorization_code (code_hash, grant_id, redirect_uri, code_challenge, expires_at) VALUES (?, 'grant-1', 'https://app.test.sg/cb', 'challenge', 1)
+                """, arguments: [codeHash])
+        }
+        try IdentityDatabase.migrator.migrate(pool)
+        let (tokenKeys, codeKeys, grantIndex) = try pool.read { db in
+            (try Data.fetchAll(db, sql: "SELECT token_key FROM oidc_token"),
+             try Data.fetchAll(db, sql: "SELECT code_key FROM oidc_authorization_code"),
+             try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'oidc_token_grant'"))
+        }
+        #expect(tokenKeys == [tokenHash])
+        #expect(codeKeys == [codeHash])
+        #expect(grantIndex == nil)
+    }
+}
