@@ -100,8 +100,7 @@ struct OpenIDRejectionTests {
         let fixture = try await OpenIDTestFixture.make()
         defer { fixture.remove() }
         let code = try #require(try await fixture.authorize()["code"])
-        let form = ["grant_type": "authorization_code", "code": code, "redirect_uri": OpenIDTestFixture.redirectURI,
-                    "code_verifier": OpenIDTestFixture.verifier]
+        let form = OpenIDTestFixture.codeForm(code)
         let now = fixture.clock.now
         #expect(await errorCode { _ = try await fixture.provider.token(form: form, credentials: try fixture.credentials(), dpopProof: nil) } == .oauthDPoPProofInvalid)
         #expect(await errorCode {
@@ -183,9 +182,7 @@ struct OpenIDRejectionTests {
         let fixture = try await OpenIDTestFixture.make()
         defer { fixture.remove() }
         let code = try #require(try await fixture.authorize()["code"])
-        func form(verifier: String = OpenIDTestFixture.verifier) -> [String: String] {
-            ["grant_type": "authorization_code", "code": code, "redirect_uri": OpenIDTestFixture.redirectURI, "code_verifier": verifier]
-        }
+        func form(verifier: String = OpenIDTestFixture.verifier) -> [String: String] { OpenIDTestFixture.codeForm(code, verifier: verifier) }
         func proof(_ jti: String = UUID().uuidString) throws -> String {
             try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now, jti: jti)
         }
@@ -232,8 +229,7 @@ struct OpenIDRejectionTests {
             clientID: fixture.client.clientID, requestURI: pushed.requestURI, subject: fixture.subject, methods: ["pwd"],
             authenticatedAt: fixture.clock.now, approved: true)
         let code = try #require(OpenIDTestFixture.query(of: redirect)["code"])
-        let form = ["grant_type": "authorization_code", "code": code, "redirect_uri": OpenIDTestFixture.redirectURI,
-                    "code_verifier": OpenIDTestFixture.verifier]
+        let form = OpenIDTestFixture.codeForm(code)
         let otherKeyProof = try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now, key: P256.Signing.PrivateKey())
         #expect(await errorCode { _ = try await fixture.provider.token(form: form, credentials: try fixture.credentials(), dpopProof: otherKeyProof) } == .oauthDPoPKeyMismatch)
         _ = try await fixture.exchange(code: code)

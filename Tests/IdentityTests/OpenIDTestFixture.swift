@@ -114,9 +114,14 @@ struct OpenIDTestFixture {
         return Self.query(of: redirect)
     }
 
+    /// The token request form of the authorization code grant for `code`.
+    static func codeForm(_ code: String, verifier: String = verifier) -> [String: String] {
+        ["grant_type": "authorization_code", "code": code, "redirect_uri": redirectURI, "code_verifier": verifier]
+    }
+
     func exchange(code: String, verifier: String = verifier) async throws -> TokenResponse {
         try await provider.token(
-            form: ["grant_type": "authorization_code", "code": code, "redirect_uri": Self.redirectURI, "code_verifier": verifier],
+            form: Self.codeForm(code, verifier: verifier),
             credentials: credentials(), dpopProof: keys.dpopProof(url: settings.tokenEndpoint, now: clock.now))
     }
 

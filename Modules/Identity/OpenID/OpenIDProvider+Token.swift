@@ -121,10 +121,7 @@ extension OpenIDProvider {
         let codeKey = RandomToken.storageKey(code)
         let jkt = request.jkt
         return try await issueTokens(for: request) { db, now in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt, c.expires_at, c.used_at, \(GrantRecord.columns), ci.record AS citizen_record
-                FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id \(GrantRecord.citizenJoin) WHERE c.code_key = ?
-                """), arguments: [codeKey])
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.codeQuery), arguments: [codeKey])
             else { return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code is unknown")) }
             let grant = GrantRecord(row: row)
             guard grant.clientID == request.client.clientID else {
@@ -159,10 +156,7 @@ extension OpenIDProvider {
         }
         let tokenKey = RandomToken.storageKey(token)
         return try await issueTokens(for: request) { db, now in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT t.expires_at, t.rotated_at, t.revoked_at, \(GrantRecord.columns), ci.record AS citizen_record
-                FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id \(GrantRecord.citizenJoin) WHERE t.token_key = ? AND t.kind = 'refresh'
-                """), arguments: [tokenKey])
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.refreshTokenQuery), arguments: [tokenKey])
             else { return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is unknown")) }
             let grant = GrantRecord(row: row)
             guard grant.clientID == request.client.clientID else {
@@ -182,6 +176,18 @@ extension OpenIDProvider {
             })
         }
     }
+
+    /// A code with its grant and citizen, by the code's storage key; built once, not per request.
+    private static let codeQuery = """
+        SELECT c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt, c.expires_at, c.used_at, \(GrantRecord.columns), ci.record AS citizen_record
+        FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id \(GrantRecord.citizenJoin) WHERE c.code_key = ?
+        """
+
+    /// A refresh token with its grant and citizen, by the token's storage key.
+    private static let refreshTokenQuery = """
+        SELECT t.expires_at, t.rotated_at, t.revoked_at, \(GrantRecord.columns), ci.record AS citizen_record
+        FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id \(GrantRecord.citizenJoin) WHERE t.token_key = ? AND t.kind = 'refresh'
+        """
 
     /// Redeems a grant and stores a new access and refresh token under it in one write
     /// transaction, then signs the ID token.
