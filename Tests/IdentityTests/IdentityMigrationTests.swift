@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SmartNationCore
 import Testing
 
 @testable import Identity
@@ -34,5 +35,31 @@ struct IdentityMigrationTests {
         #expect(tokenKeys == [tokenHash])
         #expect(codeKeys == [codeHash])
         #expect(grantIndex == nil)
+    }
+
+    @Test("v13 moves the spent jtis into the log by expiry, and a guard opened over it still refuses them")
+    func spentJTILog() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sn-identity-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: directory.appendingPathComponent("identity.sqlite").path)
+        try IdentityDatabase.migrator.migrate(pool, upTo: "identity v12: codes and tokens stored by time-ordered key")
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO oidc_used_jti (key, expires_at) VALUES ('assertion:client-1:live', ?), ('dpop:jkt:expired', ?)",
+                           arguments: [now.timeIntervalSince1970 + 60, now.timeIntervalSince1970 - 60])
+        }
+        try IdentityDatabase.migrator.migrate(pool)
+        let (logged, oldTable) = try await pool.read { db in
+            (try String.fetchAll(db, sql: "SELECT key FROM oidc_spent_jti ORDER BY expires_at"),
+             try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE name = 'oidc_used_jti'"))
+        }
+        #expect(logged == ["dpop:jkt:expired", "assertion:client-1:live"])
+        #expect(oldTable == nil)
+        let replayGuard = try await ReplayGuard.open(database: pool, clock: { now })
+        let refusal = SmartNationError.oauth(.oauthClientAssertionReplayed, "invalid_client", "replayed")
+        await #expect(throws: refusal) {
+            try await replayGuard.claim(SingleUseKey(key: "assertion:client-1:live", expiresAt: now.addingTimeInterval(60), refusal: refusal))
+        }
     }
 }

@@ -88,10 +88,11 @@ typealias Redemption = Result<RedeemedGrant, SmartNationError>
 extension OpenIDProvider {
     /// The token endpoint: the authorization code, refresh token and device code grants.
     ///
-    /// A request costs one write transaction and no separate read: the `jti`s are claimed, the grant
-    /// and its citizen read, the code or refresh token spent and the new tokens stored together on
-    /// the writer's connection, whose page cache — unlike a reader's after a write — stays warm. The
-    /// ID token is signed after the commit. A refused request is then audited, its `jti`s claimed.
+    /// A request costs one write transaction, shared with the requests waiting at the same time
+    /// (``GroupCommit``), and no separate read: the `jti`s are claimed, the grant and its citizen
+    /// read, the code or refresh token spent and the new tokens stored together on the writer's
+    /// connection, whose page cache — unlike a reader's after a write — stays warm. The ID token is
+    /// signed after the commit. A refused request is then audited, its `jti`s claimed.
     public func token(form: [String: String], credentials: ClientCredentials, dpopProof: String?) async throws(SmartNationError) -> TokenResponse {
         try await audited(endpoint: "token", clientID: credentials.basic?.clientID ?? credentials.clientID) { (replayKeys: inout [SingleUseKey]) async throws(SmartNationError) in
             let authenticated = try await authenticator.verify(credentials)
@@ -206,10 +207,11 @@ extension OpenIDProvider {
         let refreshToken = RandomToken.makeTimeOrdered(at: now)
         let settings = settings
         let decodedCitizens = decodedCitizens
+        let replayGuard = replayGuard
         let outcome: Result<(claims: IDTokenClaims, scope: String), SmartNationError>
         do {
-            outcome = try await database.write { db in
-                if let replayed = try ReplayGuard.claim(request.replayKeys, in: db) { return .failure(replayed.refusal) }
+            outcome = try await tokenWrites.write { db in
+                if let replayed = try replayGuard.claim(request.replayKeys, in: db) { return .failure(replayed.refusal) }
                 let redeemed: RedeemedGrant
                 switch try redeem(db, now) {
                 case .failure(let refusal): return .failure(refusal)

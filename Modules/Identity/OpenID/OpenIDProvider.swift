@@ -23,8 +23,11 @@ public struct OpenIDProvider: Sendable {
     let businesses: BusinessRegistry
     let authenticator: ClientAuthenticator
     let dpop: DPoPVerifier
+    let replayGuard: ReplayGuard
     let clock: @Sendable () -> Date
     let decodedCitizens = DecodedCitizenCache()
+    /// The token endpoint's transactions, committed in groups under load.
+    let tokenWrites: GroupCommit
 
     /// The most pending pushed requests, codes and device codes one client may hold at once.
     public static let pendingPerClientMax = 10_000
@@ -41,10 +44,11 @@ public struct OpenIDProvider: Sendable {
         self.database = database
         self.citizens = citizens
         self.clock = clock
+        tokenWrites = GroupCommit(writer: database)
         clients = ClientRegistry(database: database, clock: clock)
         businesses = BusinessRegistry(database: database, clock: clock)
         signingKeys = try await ProviderSigningKeys(database: database, sealer: sealer, overlap: settings.signingKeyOverlap, clock: clock)
-        let replayGuard = ReplayGuard(database: database)
+        replayGuard = try await ReplayGuard.open(database: database, clock: clock)
         authenticator = ClientAuthenticator(registry: clients, replayGuard: replayGuard, settings: settings, clock: clock)
         dpop = DPoPVerifier(replayGuard: replayGuard, settings: settings, clock: clock)
     }
@@ -97,8 +101,8 @@ public struct OpenIDProvider: Sendable {
         let now = clock().timeIntervalSince1970
         do {
             return try await database.write { db in
-                var removed = 0
-                for table in ["oidc_pushed_request", "oidc_used_jti", "oidc_authorization_code", "oidc_device_authorization", "oidc_token"] {
+                var removed = try ReplayGuard.pruneLog(before: now - 3600, in: db)
+                for table in ["oidc_pushed_request", "oidc_authorization_code", "oidc_device_authorization", "oidc_token"] {
                     try db.execute(sql: "DELETE FROM \(table) WHERE expires_at < ?", arguments: [now - 3600])
                     removed += db.changesCount
                 }
@@ -134,7 +138,7 @@ public struct OpenIDProvider: Sendable {
             let spent = replayKeys
             do {
                 try await database.write { db in
-                    _ = try ReplayGuard.claim(spent, in: db)
+                    _ = try replayGuard.claim(spent, in: db)
                     try Outbox.enqueue(event, in: db)
                 }
             } catch {

@@ -108,6 +108,19 @@ public enum IdentityDatabase {
                 ALTER TABLE oidc_token RENAME COLUMN token_hash TO token_key;
                 """)
         }
+        migrator.registerMigration("identity v13: spent jti log by expiry") { db in
+            // Spent `jti`s are logged by expiry, then value, so claims append to the log's last
+            // pages; the lookup by value is an in-memory index on the writer (`ReplayGuard`).
+            try db.execute(sql: """
+                CREATE TABLE oidc_spent_jti (
+                    expires_at REAL NOT NULL,
+                    key TEXT NOT NULL,
+                    PRIMARY KEY (expires_at, key)
+                ) WITHOUT ROWID;
+                INSERT INTO oidc_spent_jti (expires_at, key) SELECT expires_at, key FROM oidc_used_jti;
+                DROP TABLE oidc_used_jti;
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import SmartNationCore
+import Testing
+
+@testable import Identity
+
+@Suite("Replay guard: each jti accepted once, across restarts")
+struct ReplayGuardTests {
+    private static let refusal = SmartNationError.oauth(.oauthClientAssertionReplayed, "invalid_client", "replayed")
+
+    private static func key(_ value: String, expiresAt: Date) -> SingleUseKey {
+        SingleUseKey(key: value, expiresAt: expiresAt, refusal: refusal)
+    }
+
+    /// A fresh data directory (created by `IdentityDatabase.open`).
+    private static func directory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("sn-replay-\(UUID().uuidString)")
+    }
+
+    private static func liveCount(_ pool: DatabasePool) async throws -> Int {
+        try await pool.write { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.oidc_live_jti") ?? 0 }
+    }
+
+    @Test("a value claimed before a restart is refused after it: the in-memory index is loaded from the durable log")
+    func survivesRestart() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clock = ManualClock()
+        let expiry = clock.now.addingTimeInterval(60)
+        let pool = try IdentityDatabase.open(in: directory)
+        let guard1 = try await ReplayGuard.open(database: pool, clock: { clock.now })
+        try await guard1.claim(Self.key("assertion:client-1:jti-1", expiresAt: expiry))
+        await #expect(throws: Self.refusal) { try await guard1.claim(Self.key("assertion:client-1:jti-1", expiresAt: expiry)) }
+        try pool.close()
+
+        let restarted = try IdentityDatabase.open(in: directory)
+        let guard2 = try await ReplayGuard.open(database: restarted, clock: { clock.now })
+        await #expect(throws: Self.refusal) { try await guard2.claim(Self.key("assertion:client-1:jti-1", expiresAt: expiry)) }
+        try await guard2.claim(Self.key("assertion:client-1:jti-2", expiresAt: expiry))
+        let logged = try await restarted.read { db in try String.fetchAll(db, sql: "SELECT key FROM oidc_spent_jti ORDER BY key") }
+        #expect(logged == ["assertion:client-1:jti-1", "assertion:client-1:jti-2"])
+    }
+
+    @Test("a rolled-back transaction un-claims its values in memory and on disk")
+    func rollback() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clock = ManualClock()
+        let pool = try IdentityDatabase.open(in: directory)
+        let replayGuard = try await ReplayGuard.open(database: pool, clock: { clock.now })
+        let key = Self.key("dpop:thumbprint:jti-1", expiresAt: clock.now.addingTimeInterval(60))
+        struct Midway: Error {}
+        await #expect(throws: Midway.self) {
+            try await pool.write { db in
+                #expect(try replayGuard.claim([key], in: db) == nil)
+                throw Midway()
+            }
+        }
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM oidc_spent_jti") } == 0)
+        try await replayGuard.claim(key)
+    }
+
+    @Test("expired values leave the in-memory index within livePruneInterval, and the log when pruned")
+    func pruning() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clock = ManualClock()
+        let pool = try IdentityDatabase.open(in: directory)
+        let replayGuard = try await ReplayGuard.open(database: pool, clock: { clock.now })
+        try await replayGuard.claim(Self.key("assertion:c:short", expiresAt: clock.now.addingTimeInterval(5)))
+        try await replayGuard.claim(Self.key("assertion:c:long", expiresAt: clock.now.addingTimeInterval(120)))
+        #expect(try await Self.liveCount(pool) == 2)
+        clock.advance(by: ReplayGuard.livePruneInterval)
+        try await replayGuard.claim(Self.key("assertion:c:next", expiresAt: clock.now.addingTimeInterval(120)))
+        #expect(try await Self.liveCount(pool) == 2, "the expired value is gone from memory; the live ones stay")
+        await #expect(throws: Self.refusal) {
+            try await replayGuard.claim(Self.key("assertion:c:long", expiresAt: clock.now.addingTimeInterval(110)))
+        }
+        let pruned = try await pool.write { db in try ReplayGuard.pruneLog(before: clock.now.timeIntervalSince1970, in: db) }
+        #expect(pruned == 1)
+    }
+}
