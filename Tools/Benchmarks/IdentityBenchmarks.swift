@@ -162,13 +162,16 @@ struct IdentityBenchmarks {
     /// How long `wrk` loads the server in each run.
     static let loadSeconds = 2
     /// `wrk` lines (`<DPoP proof>\t<form body>`): PAR, approval and code in process, `concurrency` at a time.
+    /// The lines are in the order their codes were issued, as clients redeem codes moments after the
+    /// redirect: a code, its assertion and its proof are then among the newest rows, not spread over
+    /// the tables as the workers' interleaved batches would be.
     private func prepareTokenRequests(platform: IdentityPlatform, client: BenchClient, clientID: String, subject: String) async throws -> [String] {
         let count = httpRequests
         let openID = platform.openID
-        return try await withThrowingTaskGroup(of: [String].self) { group in
+        return try await withThrowingTaskGroup(of: [(issuedAt: ContinuousClock.Instant, line: String)].self) { group in
             for worker in 0..<concurrency {
                 group.addTask {
-                    var lines: [String] = []
+                    var lines: [(issuedAt: ContinuousClock.Instant, line: String)] = []
                     for _ in stride(from: worker, to: count, by: concurrency) {
                         let form = ["response_type": "code", "client_id": clientID, "redirect_uri": Self.redirectURI, "scope": "openid name",
                                     "code_challenge": BenchClient.challenge, "code_challenge_method": "S256", "nonce": "n"]
@@ -178,20 +181,21 @@ struct IdentityBenchmarks {
                             dpopProof: nil)
                         let redirect = try await openID.completeAuthorization(
                             clientID: clientID, requestURI: pushed.requestURI, subject: subject, methods: ["pwd"], authenticatedAt: Date(), approved: true)
+                        let issuedAt = ContinuousClock.now
                         let code = URLComponents(string: redirect)?.queryItems?.first { $0.name == "code" }?.value ?? ""
                         let body = [
                             "grant_type=authorization_code", "code=\(code)", "redirect_uri=\(Self.redirectURI.formEncoded)",
                             "code_verifier=\(BenchClient.verifier)", "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer",
                             "client_assertion=\(try client.assertion(clientID: clientID, audience: Self.issuer))",
                         ].joined(separator: "&")
-                        lines.append(try client.dpopProof(url: Self.issuer + "/oauth2/token") + "\t" + body)
+                        lines.append((issuedAt, try client.dpopProof(url: Self.issuer + "/oauth2/token") + "\t" + body))
                     }
                     return lines
                 }
             }
-            var lines: [String] = []
+            var lines: [(issuedAt: ContinuousClock.Instant, line: String)] = []
             for try await batch in group { lines += batch }
-            return lines
+            return lines.sorted { $0.issuedAt < $1.issuedAt }.map(\.line)
         }
     }
 }
