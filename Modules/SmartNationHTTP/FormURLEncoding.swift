@@ -17,6 +17,13 @@ public enum FormURLEncoding {
 
     /// The name–value pairs of a form body; empty pairs (`a=1&&b=2`) are skipped.
     public static func parameters(_ body: some Collection<UInt8>) throws(Failure) -> [String: String] {
+        // A request body (`ByteBufferView`) is contiguous: scanned through a buffer pointer, the
+        // bytes are read without a protocol witness call each.
+        let parsed = body.withContiguousStorageIfAvailable { bytes in Result { () throws(Failure) in try parameters(in: bytes) } }
+        return try (parsed ?? Array(body).withUnsafeBufferPointer { bytes in Result { () throws(Failure) in try parameters(in: bytes) } }).get()
+    }
+
+    private static func parameters(in body: UnsafeBufferPointer<UInt8>) throws(Failure) -> [String: String] {
         var parameters: [String: String] = [:]
         for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             guard parameters.count < parametersMax else { throw .tooManyParameters }

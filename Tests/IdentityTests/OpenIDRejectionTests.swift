@@ -167,13 +167,14 @@ struct OpenIDRejectionTests {
         let code = try #require(try await fixture.authorize()["code"])
         _ = try await fixture.environment.registry.close(subject: fixture.subject, reason: "deceased")
         #expect(await errorCode { _ = try await fixture.exchange(code: code) } == .oauthAccessDenied)
-        let state = try await fixture.database.read { db in
-            try Row.fetchOne(db, sql: """
+        let (usedAt, revokedAt) = try await fixture.database.read { db -> (Double?, Double?) in
+            let row = try Row.fetchOne(db, sql: """
                 SELECT c.used_at, g.revoked_at FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id
                 """)
+            return (row?["used_at"], row?["revoked_at"])
         }
-        #expect(state?["used_at"] as Double? == nil)
-        #expect(state?["revoked_at"] as Double? != nil)
+        #expect(usedAt == nil)
+        #expect(revokedAt != nil)
         #expect(try await fixture.count("oidc_token") == 0)
     }
 

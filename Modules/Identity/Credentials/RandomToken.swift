@@ -48,23 +48,42 @@ extension Data {
     /// Base64url without padding (RFC 4648 §5), written directly from a table: ID tokens and DPoP
     /// checks encode on every request, and Foundation's replace-after-encode costs several times more.
     var base64URLEncoded: String {
+        withUnsafeBytes { Self.base64URLEncoded($0) }
+    }
+
+    /// Base64url without padding of `bytes`, written straight into the new string's storage.
+    static func base64URLEncoded(_ bytes: UnsafeRawBufferPointer) -> String {
         let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        let length = (bytes.count * 4 + 2) / 3
         return alphabet.withUTF8Buffer { table in
-            var output = [UInt8]()
-            output.reserveCapacity((count * 4 + 2) / 3)
-            var index = startIndex
-            while index < endIndex {
-                let first = self[index]
-                let second = index + 1 < endIndex ? self[index + 1] : 0
-                let third = index + 2 < endIndex ? self[index + 2] : 0
-                let remaining = endIndex - index
-                output.append(table[Int(first >> 2)])
-                output.append(table[Int((first & 0x03) << 4 | second >> 4)])
-                if remaining > 1 { output.append(table[Int((second & 0x0F) << 2 | third >> 6)]) }
-                if remaining > 2 { output.append(table[Int(third & 0x3F)]) }
-                index += 3
+            String(unsafeUninitializedCapacity: length) { output in
+                var written = 0
+                var index = 0
+                while index + 3 <= bytes.count {
+                    let triple = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                    output[written] = table[Int(triple >> 18)]
+                    output[written + 1] = table[Int(triple >> 12 & 0x3F)]
+                    output[written + 2] = table[Int(triple >> 6 & 0x3F)]
+                    output[written + 3] = table[Int(triple & 0x3F)]
+                    written += 4
+                    index += 3
+                }
+                let remaining = bytes.count - index
+                if remaining > 0 {
+                    let first = UInt32(bytes[index])
+                    let second = remaining > 1 ? UInt32(bytes[index + 1]) : 0
+                    let pair = first << 16 | second << 8
+                    output[written] = table[Int(pair >> 18)]
+                    output[written + 1] = table[Int(pair >> 12 & 0x3F)]
+                    written += 2
+                    if remaining > 1 {
+                        output[written] = table[Int(pair >> 6 & 0x3F)]
+                        written += 1
+                    }
+                }
+                assert(written == length, "base64url without padding has 4 characters per 3 bytes, rounded up")
+                return written
             }
-            return String(decoding: output, as: UTF8.self)
         }
     }
 
