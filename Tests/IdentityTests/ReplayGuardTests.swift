@@ -18,10 +18,6 @@ struct ReplayGuardTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("sn-replay-\(UUID().uuidString)")
     }
 
-    private static func liveCount(_ pool: DatabasePool) async throws -> Int {
-        try await pool.write { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.oidc_live_jti") ?? 0 }
-    }
-
     @Test("a value claimed before a restart is refused after it: the in-memory index is loaded from the durable log")
     func survivesRestart() async throws {
         let directory = Self.directory()
@@ -58,10 +54,11 @@ struct ReplayGuardTests {
             }
         }
         #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM oidc_spent_jti") } == 0)
+        #expect(replayGuard.liveValueCount == 0)
         try await replayGuard.claim(key)
     }
 
-    @Test("expired values leave the in-memory index within livePruneInterval, and the log when pruned")
+    @Test("expired values leave the in-memory index at the next claim, and the log when pruned")
     func pruning() async throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -70,14 +67,32 @@ struct ReplayGuardTests {
         let replayGuard = try await ReplayGuard.open(database: pool, clock: { clock.now })
         try await replayGuard.claim(Self.key("assertion:c:short", expiresAt: clock.now.addingTimeInterval(5)))
         try await replayGuard.claim(Self.key("assertion:c:long", expiresAt: clock.now.addingTimeInterval(120)))
-        #expect(try await Self.liveCount(pool) == 2)
-        clock.advance(by: ReplayGuard.livePruneInterval)
+        #expect(replayGuard.liveValueCount == 2)
+        clock.advance(by: 7)
         try await replayGuard.claim(Self.key("assertion:c:next", expiresAt: clock.now.addingTimeInterval(120)))
-        #expect(try await Self.liveCount(pool) == 2, "the expired value is gone from memory; the live ones stay")
+        #expect(replayGuard.liveValueCount == 2, "the expired value is gone from memory; the live ones stay")
         await #expect(throws: Self.refusal) {
             try await replayGuard.claim(Self.key("assertion:c:long", expiresAt: clock.now.addingTimeInterval(110)))
         }
         let pruned = try await pool.write { db in try ReplayGuard.pruneLog(before: clock.now.timeIntervalSince1970, in: db) }
         #expect(pruned == 1)
+    }
+
+    @Test("the index tells values apart by their digest, drops each in the second after it expires, and skips a long idle spell")
+    func index() {
+        let start: TimeInterval = 1_800_000_000
+        let index = ClaimedValueIndex(now: start)
+        let first = ClaimedValueIndex.Digest(of: "assertion:client-1:a")
+        #expect(index.insert(first, expiresAt: start + 10.2, now: start))
+        #expect(!index.insert(first, expiresAt: start + 10.2, now: start + 1))
+        #expect(index.insert(ClaimedValueIndex.Digest(of: "assertion:client-1:b"), expiresAt: start + 30, now: start + 2))
+        #expect(!index.insert(first, expiresAt: start + 10.2, now: start + 10.9), "not yet expired")
+        #expect(index.insert(ClaimedValueIndex.Digest(of: "assertion:client-1:c"), expiresAt: start + 60, now: start + 12))
+        #expect(index.count == 2, "the first value expired at +10.2 s and was dropped at +12 s")
+        #expect(index.insert(first, expiresAt: start + 100, now: start + 12))
+        index.remove([(first, start + 100)])
+        #expect(index.count == 2)
+        #expect(index.insert(ClaimedValueIndex.Digest(of: "dpop:jkt:d"), expiresAt: start + 86_460, now: start + 86_400))
+        #expect(index.count == 1, "after a day idle only the new value is left")
     }
 }
