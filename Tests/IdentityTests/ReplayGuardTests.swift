@@ -95,4 +95,17 @@ struct ReplayGuardTests {
         #expect(index.insert(ClaimedValueIndex.Digest(of: "dpop:jkt:d"), expiresAt: start + 86_460, now: start + 86_400))
         #expect(index.count == 1, "after a day idle only the new value is left")
     }
+
+    @Test("a value another guard over the same file claimed since this one opened is refused by the log")
+    func secondGuard() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clock = ManualClock()
+        let pool = try IdentityDatabase.open(in: directory)
+        let first = try await ReplayGuard.open(database: pool, clock: { clock.now })
+        let second = try await ReplayGuard.open(database: pool, clock: { clock.now })
+        let key = Self.key("dpop:thumbprint:jti-1", expiresAt: clock.now.addingTimeInterval(60))
+        try await first.claim(key)
+        await #expect(throws: Self.refusal) { try await second.claim(key) }
+    }
 }

@@ -26,7 +26,8 @@ struct SingleUseKey: Sendable {
 /// (``claim(_:in:)``), so a token request commits its `jti`s, its code and its tokens at once — or in
 /// one of their own (``claim(_:)``). A transaction that rolls back takes its values back out of the
 /// index. ``OpenIDProvider/pruneExpired()`` prunes the log; the index drops what expired as it goes.
-/// The daemon is the only writer of `identity.sqlite`, so the index it loaded stays complete.
+/// The daemon is the only writer of `identity.sqlite`, so the index it loaded stays complete; should
+/// another guard share the file, a value it claimed with the same expiry is still refused, by the log.
 final class ReplayGuard: Sendable {
     private let database: DatabasePool
     private let clock: @Sendable () -> Date
@@ -93,6 +94,8 @@ final class ReplayGuard: Sendable {
         for key in newlyClaimed {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO oidc_spent_jti (expires_at, key) VALUES (?, ?)")
                 .execute(arguments: [key.expiresAt.timeIntervalSince1970, key.key])
+            // Logged already, though not in this index: claimed through another guard over the same file.
+            if db.changesCount == 0, alreadyClaimed == nil { alreadyClaimed = key }
         }
         return alreadyClaimed
     }
