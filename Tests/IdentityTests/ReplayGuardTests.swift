@@ -13,6 +13,12 @@ struct ReplayGuardTests {
         SingleUseKey(key: value, expiresAt: expiresAt, refusal: refusal)
     }
 
+    /// The identity database in `directory` and a guard over it on `clock`.
+    private static func openGuard(in directory: URL, clock: ManualClock) async throws -> (DatabasePool, ReplayGuard) {
+        let pool = try IdentityDatabase.open(in: directory)
+        return (pool, try await ReplayGuard.open(database: pool, clock: { clock.now }))
+    }
+
     /// A fresh data directory (created by `IdentityDatabase.open`).
     private static func directory() -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("sn-replay-\(UUID().uuidString)")
@@ -43,8 +49,7 @@ struct ReplayGuardTests {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let clock = ManualClock()
-        let pool = try IdentityDatabase.open(in: directory)
-        let replayGuard = try await ReplayGuard.open(database: pool, clock: { clock.now })
+        let (pool, replayGuard) = try await Self.openGuard(in: directory, clock: clock)
         let key = Self.key("dpop:thumbprint:jti-1", expiresAt: clock.now.addingTimeInterval(60))
         struct Midway: Error {}
         await #expect(throws: Midway.self) {
@@ -63,8 +68,7 @@ struct ReplayGuardTests {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let clock = ManualClock()
-        let pool = try IdentityDatabase.open(in: directory)
-        let replayGuard = try await ReplayGuard.open(database: pool, clock: { clock.now })
+        let (pool, replayGuard) = try await Self.openGuard(in: directory, clock: clock)
         try await replayGuard.claim(Self.key("assertion:c:short", expiresAt: clock.now.addingTimeInterval(5)))
         try await replayGuard.claim(Self.key("assertion:c:long", expiresAt: clock.now.addingTimeInterval(120)))
         #expect(replayGuard.liveValueCount == 2)
