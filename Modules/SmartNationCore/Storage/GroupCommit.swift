@@ -6,12 +6,15 @@ import Synchronization
 /// last pages, which every insert of a time-ordered key touches — are paid once per group rather
 /// than once per caller.
 ///
-/// It runs no task of its own. The first caller to find the writer idle leads: it takes up to
-/// ``groupSizeMax`` waiting works (its own first), runs them in one transaction in the order they
-/// arrived, hands every other caller its result and passes the lead to the first caller still
-/// waiting. An idle writer adds no latency; under load a group forms from what arrived while the
-/// last one committed. Each waiting caller holds one place in the queue, so the queue is as long
-/// as the callers are many (the daemon admits a bounded number of requests at once).
+/// It runs no task of its own: groups run on the writer's own serial queue, where GRDB runs every
+/// write. The first caller to find no group queued schedules one; that group takes up to
+/// ``groupSizeMax`` waiting works, runs them in one transaction in the order they arrived, wakes
+/// their callers and, while callers are still waiting, schedules the next group behind whatever
+/// other writes queued meanwhile. The writer's thread thus goes from group to group without the
+/// callers' tasks taking turns on the cooperative pool, and without blocking it. An idle writer
+/// adds no latency; under load a group forms from what arrived while the last one committed.
+/// Each waiting caller holds one place in the queue, so the queue is as long as the callers are
+/// many (the daemon admits a bounded number of requests at once).
 ///
 /// A work sees the changes of the works before it in its group, as it would have seen them
 /// committed. When a group's transaction fails — a work throws, or the commit does — it is rolled
@@ -26,14 +29,7 @@ public final class GroupCommit: Sendable {
 
     private struct State {
         var waiting: [Work] = []
-        var leading = false
-    }
-
-    /// What a caller is told when it wakes: its work has run (its result is in its box), or it
-    /// leads the next group.
-    private enum Wake: Sendable {
-        case finished
-        case lead
+        var groupScheduled = false
     }
 
     /// One caller's work, type-erased: `run` stores the work's value in the caller's box, `fail` a
@@ -41,7 +37,7 @@ public final class GroupCommit: Sendable {
     private struct Work: Sendable {
         let run: @Sendable (Database) throws -> Void
         let fail: @Sendable (any Error) -> Void
-        let wake: CheckedContinuation<Wake, Never>
+        let wake: CheckedContinuation<Void, Never>
     }
 
     /// Group commit over `writer`, at most `groupSizeMax` works per transaction.
@@ -56,7 +52,7 @@ public final class GroupCommit: Sendable {
     /// throws, or the storage error that stopped its own transaction.
     public func write<Value: Sendable>(_ work: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         let outcome = Mutex<Result<Value, any Error>?>(nil)
-        let wake = await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let entry = Work(
                 run: { db in
                     let value = try work(db)
@@ -64,53 +60,54 @@ public final class GroupCommit: Sendable {
                 },
                 fail: { error in outcome.withLock { $0 = .failure(error) } },
                 wake: continuation)
-            let leads = state.withLock { state in
+            let schedules = state.withLock { state in
                 state.waiting.append(entry)
-                guard !state.leading else { return false }
-                state.leading = true
+                guard !state.groupScheduled else { return false }
+                state.groupScheduled = true
                 return true
             }
-            if leads { continuation.resume(returning: .lead) }
+            if schedules { scheduleGroup() }
         }
-        if wake == .lead { await leadGroup() }
         guard let result = outcome.withLock({ $0 }) else {
             preconditionFailure("a group commit caller woke before its work ran")
         }
         return try result.get()
     }
 
-    /// Runs the next group — the leader's own work first — then wakes its callers and hands the
-    /// lead to the first caller still waiting, or gives it up.
-    private func leadGroup() async {
-        let group = state.withLock { state in
+    private func scheduleGroup() {
+        writer.asyncWriteWithoutTransaction { db in self.runGroup(db) }
+    }
+
+    /// Runs the next group on the writer's queue, wakes its callers, and schedules the next group
+    /// while callers wait, or records that none is scheduled.
+    private func runGroup(_ db: Database) {
+        let (group, more) = state.withLock { state in
             let group = Array(state.waiting.prefix(groupSizeMax))
             state.waiting.removeFirst(group.count)
-            return group
+            if state.waiting.isEmpty { state.groupScheduled = false }
+            return (group, !state.waiting.isEmpty)
         }
-        assert(!group.isEmpty, "a leader leads a group holding its own work")
+        assert(!group.isEmpty, "a group is scheduled only while a caller waits")
+        if more { scheduleGroup() }
         do {
-            try await writer.write { db in
+            try db.inTransaction {
                 for work in group { try work.run(db) }
+                return .commit
             }
         } catch let error where group.count == 1 {
             group[0].fail(error)
         } catch {
             for work in group {
                 do {
-                    try await writer.write { db in try work.run(db) }
+                    try db.inTransaction {
+                        try work.run(db)
+                        return .commit
+                    }
                 } catch {
                     work.fail(error)
                 }
             }
         }
-        let next = state.withLock { state -> Work? in
-            guard let next = state.waiting.first else {
-                state.leading = false
-                return nil
-            }
-            return next
-        }
-        next?.wake.resume(returning: .lead)
-        for work in group.dropFirst() { work.wake.resume(returning: .finished) }
+        for work in group { work.wake.resume() }
     }
 }
