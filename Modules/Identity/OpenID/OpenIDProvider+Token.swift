@@ -233,15 +233,13 @@ extension OpenIDProvider {
                     return .failure(refusal)
                 }
                 try redeemed.spend(db)
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO oidc_token (token_key, kind, grant_id, jkt, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-                try insert.execute(arguments: [
-                    accessToken.storageKey, "access", grant.grantID, request.jkt, now.timeIntervalSince1970,
+                try db.cachedStatement(sql: """
+                    INSERT INTO oidc_token (token_key, kind, grant_id, jkt, issued_at, expires_at)
+                    VALUES (?, 'access', ?, ?, ?, ?), (?, 'refresh', ?, NULL, ?, ?)
+                    """).execute(arguments: [
+                    accessToken.storageKey, grant.grantID, request.jkt, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + settings.accessTokenLifetime,
-                ])
-                try insert.execute(arguments: [
-                    refreshToken.storageKey, "refresh", grant.grantID, nil, now.timeIntervalSince1970,
+                    refreshToken.storageKey, grant.grantID, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + settings.refreshTokenLifetime,
                 ])
                 let issuedAt = Int(now.timeIntervalSince1970)
