@@ -74,6 +74,7 @@ public final class GroupCommit: Sendable {
         return try result.get()
     }
 
+    /// Queues the next group on the writer's serial queue, behind the writes already queued there.
     private func scheduleGroup() {
         writer.asyncWriteWithoutTransaction { db in self.runGroup(db) }
     }
@@ -90,24 +91,26 @@ public final class GroupCommit: Sendable {
         assert(!group.isEmpty, "a group is scheduled only while a caller waits")
         if more { scheduleGroup() }
         do {
-            try db.inTransaction {
-                for work in group { try work.run(db) }
-                return .commit
-            }
+            try Self.commit(group, in: db)
         } catch let error where group.count == 1 {
             group[0].fail(error)
         } catch {
             for work in group {
                 do {
-                    try db.inTransaction {
-                        try work.run(db)
-                        return .commit
-                    }
+                    try Self.commit(CollectionOfOne(work), in: db)
                 } catch {
                     work.fail(error)
                 }
             }
         }
         for work in group { work.wake.resume() }
+    }
+
+    /// Runs `works` in one transaction, in order, and commits it; rolls it back if one throws.
+    private static func commit(_ works: some Collection<Work>, in db: Database) throws {
+        try db.inTransaction {
+            for work in works { try work.run(db) }
+            return .commit
+        }
     }
 }
