@@ -25,12 +25,9 @@ public final class GroupCommit: Sendable {
     /// The most works one transaction runs.
     public let groupSizeMax: Int
     private let writer: any DatabaseWriter
-    private let state = Mutex(State())
-
-    private struct State {
-        var waiting: [Work] = []
-        var groupScheduled = false
-    }
+    /// The works waiting for a group, in arrival order. A group is queued on the writer exactly
+    /// while this is not empty.
+    private let waiting = Mutex<[Work]>([])
 
     /// One caller's work, type-erased: `run` stores the work's value in the caller's box, `fail` a
     /// failure, and `wake` resumes the caller.
@@ -60,11 +57,9 @@ public final class GroupCommit: Sendable {
                 },
                 fail: { error in outcome.withLock { $0 = .failure(error) } },
                 wake: continuation)
-            let schedules = state.withLock { state in
-                state.waiting.append(entry)
-                guard !state.groupScheduled else { return false }
-                state.groupScheduled = true
-                return true
+            let schedules = waiting.withLock { waiting in
+                waiting.append(entry)
+                return waiting.count == 1
             }
             if schedules { scheduleGroup() }
         }
@@ -80,13 +75,12 @@ public final class GroupCommit: Sendable {
     }
 
     /// Runs the next group on the writer's queue, wakes its callers, and schedules the next group
-    /// while callers wait, or records that none is scheduled.
+    /// while callers still wait.
     private func runGroup(_ db: Database) {
-        let (group, more) = state.withLock { state in
-            let group = Array(state.waiting.prefix(groupSizeMax))
-            state.waiting.removeFirst(group.count)
-            if state.waiting.isEmpty { state.groupScheduled = false }
-            return (group, !state.waiting.isEmpty)
+        let (group, more) = waiting.withLock { waiting in
+            let group = Array(waiting.prefix(groupSizeMax))
+            waiting.removeFirst(group.count)
+            return (group, !waiting.isEmpty)
         }
         assert(!group.isEmpty, "a group is scheduled only while a caller waits")
         if more { scheduleGroup() }
