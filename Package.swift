@@ -187,9 +187,15 @@ let package = Package(
             path: "Apps/snadmin",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ToolSupport",
+            path: "Tools/Support",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "smartnation-bench",
             dependencies: [
+                "ToolSupport",
                 "SmartNationCore",
                 "MQTT",
                 "EventBridge",
@@ -226,6 +232,7 @@ let package = Package(
         .testTarget(
             name: "Interop",
             dependencies: [
+                "ToolSupport",
                 "Identity",
                 "IdentityHTTP",
                 "SmartNationCore",
@@ -261,12 +268,13 @@ let package = Package(
         ),
         .testTarget(
             name: "MQTTTests",
-            dependencies: ["MQTT"],
+            dependencies: ["MQTT", "ToolSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                "ToolSupport",
                 "SmartNationCore",
                 "MQTT",
                 "EventBridge",

@@ -2,6 +2,7 @@ import Foundation
 import MQTT
 import SmartNationCore
 import Testing
+import ToolSupport
 
 /// End-to-end tests of the built executables, as an operator runs them.
 @Suite("Command-line tools", .serialized)
@@ -12,45 +13,44 @@ struct CommandLineTests {
         defer { directory.remove() }
         let broker = try await MosquittoBroker.start(directory: directory.url.appendingPathComponent("broker"), logger: testLogger)
         let port = broker.port
-        let daemon = try await RunningDaemon.start(
-            dataDirectory: directory.url.appendingPathComponent("data"),
-            environment: ["SMARTNATION_MQTT_URL": "mqtt://127.0.0.1:\(port)"])
+        let daemon = try await DaemonProcess(
+            directory: directory.url, environment: ["SMARTNATION_MQTT_URL": "mqtt://127.0.0.1:\(port)"])
         #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 200 })
         let snadmin = builtProductURL("snadmin")
 
-        let ready = try runProcess(snadmin, ["status", "--server", daemon.baseURL])
-        #expect(ready.status == 0)
+        let ready = try await ChildProcess.run(snadmin, ["status", "--server", daemon.baseURL])
+        #expect(ready.status == 0, "\(ready.standardError)")
         #expect(ready.standardOutput.contains("ready"))
         #expect(ready.standardOutput.contains("CHECK"))
         #expect(ready.standardOutput.contains("broker"))
 
-        let fromEnvironment = try runProcess(
+        let fromEnvironment = try await ChildProcess.run(
             snadmin, ["status", "--json"], environment: ["SMARTNATION_SERVER": daemon.baseURL])
-        #expect(fromEnvironment.status == 0)
+        #expect(fromEnvironment.status == 0, "\(fromEnvironment.standardError)")
         #expect(fromEnvironment.standardOutput.contains(#""status" : "ready""#))
 
         await broker.stop()
         #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 503 })
-        let notReady = try runProcess(snadmin, ["status", "--server", daemon.baseURL])
-        #expect(notReady.status == 1)
+        let notReady = try await ChildProcess.run(snadmin, ["status", "--server", daemon.baseURL])
+        #expect(notReady.status == 1, "\(notReady.standardError)")
         #expect(notReady.standardOutput.contains("NOT READY"))
 
-        try await daemon.stop()
-        let unreachable = try runProcess(snadmin, ["status", "--server", daemon.baseURL])
+        #expect(await daemon.interrupt() == 0)
+        let unreachable = try await ChildProcess.run(snadmin, ["status", "--server", daemon.baseURL])
         #expect(unreachable.status == 2)
         #expect(unreachable.standardError.contains("client.unreachable"))
 
-        let badURL = try runProcess(snadmin, ["status", "--server", "ftp://x"])
+        let badURL = try await ChildProcess.run(snadmin, ["status", "--server", "ftp://x"])
         #expect(badURL.status != 0)
         #expect(badURL.standardError.contains("client.invalid_server_url"))
     }
 
     @Test("smartnationd refuses a bad configuration with exit status 78 and names the key")
-    func daemonConfigurationError() throws {
+    func daemonConfigurationError() async throws {
         let daemon = builtProductURL("smartnationd")
         var environment = ProcessInfo.processInfo.environment
         environment["SMARTNATION_HTTP_ADDRESS"] = "nowhere"
-        let result = try runProcess(daemon, [], environment: environment)
+        let result = try await ChildProcess.run(daemon, [], environment: environment)
         #expect(result.status == 78)
         #expect(result.standardError.contains("http.address"))
         #expect(result.standardError.contains("SMARTNATION_HTTP_ADDRESS"))
@@ -59,7 +59,7 @@ struct CommandLineTests {
         defer { directory.remove() }
         let file = directory.url.appendingPathComponent("smartnation.yaml")
         try "bus:\n  bufer_capacity: 10\n".write(to: file, atomically: true, encoding: .utf8)
-        let typo = try runProcess(daemon, ["--config", file.path], environment: environment.filter { $0.key != "SMARTNATION_HTTP_ADDRESS" })
+        let typo = try await ChildProcess.run(daemon, ["--config", file.path], environment: environment.filter { $0.key != "SMARTNATION_HTTP_ADDRESS" })
         #expect(typo.status == 78)
         #expect(typo.standardError.contains("core.config.unknown_key"))
         #expect(typo.standardError.contains("bus.bufer_capacity"))
@@ -69,27 +69,14 @@ struct CommandLineTests {
     func daemonSignalShutdown() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let process = Process()
-        process.executableURL = builtProductURL("smartnationd")
-        process.arguments = ["--data-dir", directory.url.path, "--http", "127.0.0.1:0", "--log-format", "json"]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let firstLine = try #require(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-            .split(separator: "\n").first)
-        #expect(firstLine.hasPrefix("smartnationd listening on http://127.0.0.1:"))
-        let url = String(firstLine.split(separator: " ")[3])
-        #expect(try await eventually { try await httpGet(url + "/readyz").status == 200 })
-        let configuration = directory.url.appendingPathComponent("mosquitto/mosquitto.conf").path
-        #expect(try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 0)
+        let daemon = try await DaemonProcess(directory: directory.url, arguments: ["--log-format", "json"])
+        #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 200 })
+        let configuration = directory.url.appendingPathComponent("data/mosquitto/mosquitto.conf").path
+        #expect(try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 0)
 
-        process.interrupt()
-        let logged = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 1, "the broker stopped too")
+        #expect(await daemon.interrupt() == 0)
+        let logged = try daemon.log()
+        #expect(try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 1, "the broker stopped too")
         let lines = logged.split(separator: "\n")
         #expect(!lines.isEmpty)
         for line in lines {
@@ -99,8 +86,8 @@ struct CommandLineTests {
     }
 
     @Test("smartnationd --help lists the configuration keys")
-    func daemonHelp() throws {
-        let result = try runProcess(builtProductURL("smartnationd"), ["--help"])
+    func daemonHelp() async throws {
+        let result = try await ChildProcess.run(builtProductURL("smartnationd"), ["--help"])
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("SMARTNATION_MQTT_URL"))
         #expect(result.standardOutput.contains("--data-dir"))

@@ -8,6 +8,7 @@ import SmartNationCore
 import SmartNationDaemon
 import Synchronization
 import Testing
+import ToolSupport
 
 /// A daemon running in this process on a random port, stopped by cancelling its task.
 struct RunningDaemon {
@@ -116,12 +117,12 @@ struct DaemonIntegrationTests {
         let daemon = try await RunningDaemon.start(dataDirectory: directory.url)
         #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 200 })
         let configuration = directory.url.appendingPathComponent("mosquitto/mosquitto.conf").path
-        let killed = try runProcess(URL(fileURLWithPath: "/usr/bin/pkill"), ["-KILL", "-f", configuration])
+        let killed = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/pkill"), ["-KILL", "-f", configuration])
         #expect(killed.status == 0, "the embedded broker was running")
         #expect(try await eventually { try await httpGet(daemon.baseURL + "/readyz").status == 503 })
         #expect(try await eventually(timeout: .seconds(30)) { try await httpGet(daemon.baseURL + "/readyz").status == 200 })
         try await daemon.stop()
-        #expect(try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 1, "no broker is left behind")
+        #expect(try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", configuration]).status == 1, "no broker is left behind")
     }
 
     @Test("errors are JSON with a stable code: unknown routes and oversized bodies")

@@ -61,22 +61,3 @@ func builtProductURL(_ name: String) -> URL {
     }
     return candidates.last!.appendingPathComponent(name)
 }
-
-/// Runs an executable to completion and returns its exit status and output.
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws
-    -> (status: Int32, standardOutput: String, standardError: String)
-{
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
-}

@@ -3,6 +3,7 @@ import Foundation
 import Identity
 import SmartNationCore
 import Testing
+import ToolSupport
 
 /// A live identity server with one citizen (password and TOTP) and one integrator registered through
 /// the operators' HTTP API, whose private key waits in a PEM file for the Python client.

@@ -26,9 +26,9 @@ private struct InteropFixture {
 
     /// Makes a P-256 key and a DER request for `CN=<commonName>` with `openssl req`, as a citizen's
     /// third-party software would; the key is left in `key.pem`.
-    func opensslSigningRequest(commonName: String) throws -> Data {
-        #expect(try openssl.run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "key.pem").status == 0)
-        let request = try openssl.run("req", "-new", "-key", "key.pem", "-subj", "/CN=\(commonName)", "-outform", "DER", "-out", "req.der")
+    func opensslSigningRequest(commonName: String) async throws -> Data {
+        #expect(try await openssl.run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "key.pem").status == 0)
+        let request = try await openssl.run("req", "-new", "-key", "key.pem", "-subj", "/CN=\(commonName)", "-outform", "DER", "-out", "req.der")
         #expect(request.status == 0, "\(request.output)")
         return try openssl.read("req.der")
     }
@@ -36,7 +36,7 @@ private struct InteropFixture {
     /// Writes the current CRL as `crl.pem`, converted by `openssl crl -inform DER`.
     func writeCRL() async throws {
         try openssl.write(try await pki.currentCRL(), to: "crl.der")
-        let conversion = try openssl.run("crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem")
+        let conversion = try await openssl.run("crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem")
         #expect(conversion.status == 0, "\(conversion.output)")
     }
 
@@ -56,25 +56,25 @@ struct OpenSSLPKIInteropTests {
         let fixture = try await InteropFixture.make()
         defer { fixture.remove() }
         let issued = try await fixture.pki.issueCitizenCertificate(
-            subject: Self.subject, signingRequest: try fixture.opensslSigningRequest(commonName: Self.subject))
+            subject: Self.subject, signingRequest: try await fixture.opensslSigningRequest(commonName: Self.subject))
         try fixture.openssl.write(Data(issued.pemEncoded.utf8), to: "leaf.pem")
-        let trusted = try fixture.openssl.run("verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
+        let trusted = try await fixture.openssl.run("verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
         #expect(trusted.status == 0, "\(trusted.output)")
-        let forSigning = try fixture.openssl.run(
+        let forSigning = try await fixture.openssl.run(
             "verify", "-purpose", "smimesign", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
         #expect(forSigning.status == 0, "\(forSigning.output)")
         try await fixture.writeCRL()
-        let beforeRevocation = try fixture.openssl.run(
+        let beforeRevocation = try await fixture.openssl.run(
             "verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
         #expect(beforeRevocation.status == 0, "\(beforeRevocation.output)")
 
         _ = try await fixture.pki.revoke(serialNumber: issued.serialNumber, reason: .keyCompromise)
         try await fixture.writeCRL()
-        let text = try fixture.openssl.run("crl", "-in", "crl.pem", "-noout", "-text")
+        let text = try await fixture.openssl.run("crl", "-in", "crl.pem", "-noout", "-text")
         #expect(text.output.contains(issued.serialNumber.uppercased()))
         #expect(text.output.contains("Key Compromise"))
         #expect(text.output.range(of: #"CRL Number:\s*\n\s*2\n"#, options: .regularExpression) != nil, "\(text.output)")
-        let revoked = try fixture.openssl.run(
+        let revoked = try await fixture.openssl.run(
             "verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
         #expect(revoked.status != 0)
         #expect(revoked.output.contains("certificate revoked"), "\(revoked.output)")
@@ -85,9 +85,9 @@ struct OpenSSLPKIInteropTests {
         let fixture = try await InteropFixture.make()
         defer { fixture.remove() }
         let issued = try await fixture.pki.issueDeviceCertificate(
-            deviceID: "lamppost-0042", signingRequest: try fixture.opensslSigningRequest(commonName: "lamppost-0042"))
+            deviceID: "lamppost-0042", signingRequest: try await fixture.opensslSigningRequest(commonName: "lamppost-0042"))
         try fixture.openssl.write(Data(issued.pemEncoded.utf8), to: "leaf.pem")
-        let result = try fixture.openssl.run(
+        let result = try await fixture.openssl.run(
             "verify", "-purpose", "sslclient", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
         #expect(result.status == 0, "\(result.output)")
     }
@@ -96,7 +96,7 @@ struct OpenSSLPKIInteropTests {
     func rsaRequestRefused() async throws {
         let fixture = try await InteropFixture.make()
         defer { fixture.remove() }
-        let request = try fixture.openssl.run(
+        let request = try await fixture.openssl.run(
             "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa.pem", "-subj", "/CN=\(Self.subject)", "-outform", "DER",
             "-out", "rsa.der")
         #expect(request.status == 0, "\(request.output)")
@@ -119,7 +119,7 @@ struct OpenSSLPKIInteropTests {
         try fixture.openssl.write(Self.document, to: "doc")
         try await fixture.writeCRL()
         try fixture.openssl.write(try fixture.openssl.read("root.pem") + fixture.openssl.read("crl.pem"), to: "chain.pem")
-        let verified = try fixture.openssl.run(
+        let verified = try await fixture.openssl.run(
             "cms", "-verify", "-binary", "-inform", "DER", "-in", "doc.p7s", "-content", "doc", "-CAfile", "chain.pem",
             "-crl_check", "-out", "verified.out")
         #expect(verified.status == 0, "\(verified.output)")
@@ -128,7 +128,7 @@ struct OpenSSLPKIInteropTests {
         var tampered = Self.document
         tampered[0] ^= 0x20
         try fixture.openssl.write(tampered, to: "tampered")
-        let refused = try fixture.openssl.run(
+        let refused = try await fixture.openssl.run(
             "cms", "-verify", "-binary", "-inform", "DER", "-in", "doc.p7s", "-content", "tampered", "-CAfile", "root.pem",
             "-out", "refused.out")
         #expect(refused.status != 0, "\(refused.output)")
@@ -139,10 +139,10 @@ struct OpenSSLPKIInteropTests {
         let fixture = try await InteropFixture.make()
         defer { fixture.remove() }
         let issued = try await fixture.pki.issueCitizenCertificate(
-            subject: Self.subject, signingRequest: try fixture.opensslSigningRequest(commonName: Self.subject))
+            subject: Self.subject, signingRequest: try await fixture.opensslSigningRequest(commonName: Self.subject))
         try fixture.openssl.write(Data(issued.pemEncoded.utf8), to: "leaf.pem")
         try fixture.openssl.write(Self.document, to: "doc")
-        let signed = try fixture.openssl.run(
+        let signed = try await fixture.openssl.run(
             "cms", "-sign", "-binary", "-in", "doc", "-signer", "leaf.pem", "-inkey", "key.pem", "-certfile", "issuing.pem",
             "-outform", "DER", "-out", "doc.p7s")
         #expect(signed.status == 0, "\(signed.output)")

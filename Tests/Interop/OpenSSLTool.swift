@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToolSupport
 
 /// The `openssl` command-line tool (installed by `Tools/bootstrap.sh`), run in a scratch directory.
 struct OpenSSLTool {
@@ -20,18 +21,9 @@ struct OpenSSLTool {
     /// Runs `openssl <arguments>` in the scratch directory; returns its exit status and its output and
     /// error streams together.
     @discardableResult
-    func run(_ arguments: String...) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    func run(_ arguments: String...) async throws -> (status: Int32, output: String) {
+        let outcome = try await ChildProcess.run(executable, arguments, currentDirectory: directory)
+        return (outcome.status, outcome.combinedOutput)
     }
 
     /// Writes a file into the scratch directory.

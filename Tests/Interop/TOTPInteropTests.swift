@@ -1,27 +1,20 @@
 import Foundation
 import Testing
+import ToolSupport
 
 @testable import Identity
 
-/// Runs a Python snippet in the project's virtualenv (`.build-venv`, made by `Tools/bootstrap.sh`).
-func runPython(_ script: String) throws -> String {
-    let python = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build-venv/bin/python")
-    let process = Process()
-    process.executableURL = python
-    process.arguments = ["-c", script]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+/// Runs a Python snippet in the project's virtualenv and returns what it printed, trimmed.
+func runPython(_ script: String) async throws -> String {
+    let outcome = try await PythonScript.runInterpreter(["-c", script])
+    try #require(outcome.status == 0, "python failed: \(outcome.standardError)")
+    return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 @Suite("TOTP against pyotp, a real third-party implementation")
 struct TOTPInteropTests {
     @Test("codes pyotp makes from our otpauth:// URI are accepted by our verifier, and ours by pyotp")
-    func pyotpAgreesWithUs() throws {
+    func pyotpAgreesWithUs() async throws {
         let secret = TOTPSecret.generate()
         let generator = TOTPGenerator(secret: secret)
         let uri = generator.provisioningURI(account: "S1234567D", issuer: "Smart Nation")
@@ -33,7 +26,7 @@ struct TOTPInteropTests {
             ok = all(totp.verify(c, for_time=t) for c, t in zip(\(String(reflecting: times.map { generator.code(at: Date(timeIntervalSince1970: TimeInterval($0))) })), \(times)))
             print("verified" if ok else "refused")
             """
-        let lines = try runPython(script).split(separator: "\n")
+        let lines = try await runPython(script).split(separator: "\n")
         #expect(lines.count == 2)
         let theirCodes = lines[0].split(separator: " ").map(String.init)
         for (code, time) in zip(theirCodes, times) {

@@ -9,7 +9,7 @@ struct AuthenticationTests {
         let directory = try TestSupport.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let passwordFile = directory.appendingPathComponent("passwords").path
-        try TestSupport.run("/usr/bin/mosquitto_passwd", ["-c", "-b", passwordFile, "ingest", "correct horse"])
+        try await TestSupport.run("/usr/bin/mosquitto_passwd", ["-c", "-b", passwordFile, "ingest", "correct horse"])
         try await withBroker(additionalConfiguration: ["allow_anonymous false", "password_file \(passwordFile)"], body)
     }
 

@@ -12,13 +12,13 @@ struct TLSTests {
         var serverCertificate: String { directory.appendingPathComponent("server.crt").path }
         var serverKey: String { directory.appendingPathComponent("server.key").path }
 
-        static func make() throws -> Certificates {
+        static func make() async throws -> Certificates {
             let certificates = Certificates(directory: try TestSupport.makeTemporaryDirectory())
             let path = { (name: String) in certificates.directory.appendingPathComponent(name).path }
             let openssl = "/usr/bin/openssl"
             let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
             for name in ["ca", "other-ca"] {
-                try TestSupport.run(
+                try await TestSupport.run(
                     openssl,
                     ["req", "-x509"] + key
                         + [
@@ -27,12 +27,12 @@ struct TLSTests {
                         ]
                 )
             }
-            try TestSupport.run(
+            try await TestSupport.run(
                 openssl,
                 ["req"] + key + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=127.0.0.1"]
             )
             try Data("subjectAltName=IP:127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: path("server.ext")))
-            try TestSupport.run(
+            try await TestSupport.run(
                 openssl,
                 [
                     "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
@@ -49,7 +49,7 @@ struct TLSTests {
 
     @Test("a client trusting the broker's authority connects over TLS and exchanges messages")
     func connectsOverTLS() async throws {
-        let certificates = try Certificates.make()
+        let certificates = try await Certificates.make()
         defer { try? FileManager.default.removeItem(at: certificates.directory) }
         try await withBroker(additionalConfiguration: certificates.listenerConfiguration) { broker in
             let client = makeClient(port: broker.port, id: "secure") {
@@ -65,7 +65,7 @@ struct TLSTests {
 
     @Test("a broker certificate from an authority the client does not trust fails with tlsConfiguration")
     func untrustedAuthorityFails() async throws {
-        let certificates = try Certificates.make()
+        let certificates = try await Certificates.make()
         defer { try? FileManager.default.removeItem(at: certificates.directory) }
         try await withBroker(additionalConfiguration: certificates.listenerConfiguration) { broker in
             let client = makeClient(port: broker.port, id: "suspicious") {

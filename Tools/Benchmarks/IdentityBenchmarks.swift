@@ -6,6 +6,7 @@ import IdentityHTTP
 import ServiceLifecycle
 import SmartNationCore
 import SmartNationHTTP
+import ToolSupport
 
 /// The identity platform's figures beside `openssl speed ecdsap256` from the same run: ID tokens
 /// signed and verified in process, device-key logins, and token-endpoint requests over HTTP on
@@ -213,7 +214,9 @@ struct OpenSSLSpeed {
     let verifyRate: Double
 
     static func measure() async throws -> OpenSSLSpeed {
-        let (_, text) = try await Command.run(["openssl", "speed", "-seconds", "3", "ecdsap256"])
+        let run = try await ChildProcess.run(searchingPath: ["openssl", "speed", "-seconds", "3", "ecdsap256"])
+        guard run.status == 0 else { throw BenchmarkFailure(reason: "openssl speed failed: \(run.combinedOutput)") }
+        let text = run.combinedOutput
         guard let line = text.split(separator: "\n").first(where: { $0.contains("ecdsa (nistp256)") }) else {
             throw BenchmarkFailure(reason: "openssl speed printed no nistp256 line")
         }

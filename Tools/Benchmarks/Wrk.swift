@@ -1,4 +1,5 @@
 import Foundation
+import ToolSupport
 
 /// `wrk` (Debian's, installed by `Tools/bootstrap.sh`) as the HTTP load generator: it runs in its
 /// own process, so the server's figures are not shared with a client in the same process, and it
@@ -68,9 +69,9 @@ struct Wrk {
         arguments.append(url)
         if script != nil { arguments += ["--", String(threads)] }
 
-        let (status, text) = try await Command.run(arguments, environment: environment)
-        guard status == 0 else { throw BenchmarkFailure(reason: "wrk failed: \(text)") }
-        return try parse(text)
+        let run = try await ChildProcess.run(searchingPath: arguments, environment: environment)
+        guard run.status == 0 else { throw BenchmarkFailure(reason: "wrk failed (make bench installs it): \(run.combinedOutput)") }
+        return try parse(run.combinedOutput)
     }
 
     /// Reads `wrk --latency` output.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MQTT
+import ToolSupport
 
 /// Shared settings and helpers for tests that run real Mosquitto brokers.
 enum TestSupport {
@@ -27,17 +28,11 @@ enum TestSupport {
     }
 
     /// Runs a command line tool and fails when it exits with a non-zero status.
-    static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+    static func run(_ executable: String, _ arguments: [String]) async throws {
+        let outcome = try await ChildProcess.run(URL(fileURLWithPath: executable), arguments)
+        guard outcome.status == 0 else {
             throw CommandFailure(
-                command: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus)
+                command: ([executable] + arguments).joined(separator: " "), status: outcome.status)
         }
     }
 
