@@ -148,8 +148,11 @@ struct IdentityBenchmarks {
                 environment: ["SN_BENCH_REQUESTS": file.path])
             let serverCPU = ProcessCPU.seconds() - cpuBefore
             let clientCPU = ProcessCPU.childrenSeconds() - clientCPUBefore
-            guard run.failures == 0, run.requests <= requests.count else {
-                throw BenchmarkFailure(reason: "\(run.failures) of \(run.requests) token requests failed (\(requests.count) were prepared)")
+            guard run.requests <= requests.count else {
+                throw BenchmarkFailure(reason: "the server answered all \(requests.count) prepared token requests in less than \(Self.loadSeconds) s; run again with a larger --token-requests")
+            }
+            guard run.failures == 0 else {
+                throw BenchmarkFailure(reason: "\(run.failures) of \(run.requests) token requests failed")
             }
             print(String(
                 format: "token endpoint over HTTP: %.0f req/s, server CPU %.0f µs per request (wrk %.0f µs)",
