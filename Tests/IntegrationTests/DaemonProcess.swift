@@ -31,15 +31,24 @@ final class DaemonProcess {
         exitStatuses = exited.stream.makeAsyncIterator()
         try process.run()
         self.process = process
+        do {
+            baseURL = try await Self.listeningURL(printedIn: outputURL, by: process)
+        } catch {
+            process.terminate()
+            throw error
+        }
+    }
 
+    /// The URL in the first line the daemon prints, once it has printed it.
+    private static func listeningURL(printedIn outputURL: URL, by process: Process) async throws -> String {
         func firstLine() throws -> Substring? {
             let text = String(decoding: try Data(contentsOf: outputURL), as: UTF8.self)
             return text.firstIndex(of: "\n").map { text[..<$0] }
         }
-        let started = try await eventually { try firstLine() != nil || !process.isRunning }
-        let line = try #require(try firstLine(), "smartnationd printed where it listens (started: \(started))")
+        let printed = try await eventually { try firstLine() != nil || !process.isRunning }
+        let line = try #require(try firstLine(), "smartnationd printed where it listens (waited until it did or exited: \(printed))")
         try #require(line.hasPrefix("smartnationd listening on http://127.0.0.1:"), "\(line)")
-        baseURL = String(line.split(separator: " ")[3])
+        return String(line.split(separator: " ")[3])
     }
 
     /// Sends SIGINT, as Ctrl-C does, and returns the daemon's exit status once it has exited.
