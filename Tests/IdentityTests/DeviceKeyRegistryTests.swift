@@ -86,7 +86,7 @@ struct DeviceKeyRegistryTests {
         #expect(reasons == Array(repeating: "device_bad_signature", count: 4) + ["device_locked_out"])
     }
 
-    @Test("expired challenges, other keys, other purposes and revoked devices are refused")
+    @Test("expired challenges, other keys, challenges for other purposes and revoked devices are refused")
     func refusals() async throws {
         let fixture = try await DeviceFixture.make()
         defer { fixture.remove() }
@@ -106,11 +106,35 @@ struct DeviceKeyRegistryTests {
         let elsewhere = DeviceChallenge(nonce: purpose.nonce, deviceID: "phone", purpose: "approve-payment", expiresAt: purpose.expiresAt)
         #expect(try await fixture.devices.login(nonce: purpose.nonce, signature: try key.signature(for: elsewhere.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .badSignature)
 
+        let payment = try await fixture.devices.challenge(deviceID: "phone", purpose: "approve-payment")
+        #expect(try await fixture.devices.login(nonce: payment.nonce, signature: try key.signature(for: payment.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .otherPurpose,
+                "a challenge signed for another purpose does not log in")
+
         let revoked = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
         try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
         #expect(try await fixture.devices.login(nonce: revoked.nonce, signature: try key.signature(for: revoked.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .deviceNotActive)
         await #expect(throws: SmartNationError(.identityDeviceNotFound)) { try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject) }
         #expect(try await fixture.devices.devices(of: fixture.subject).first?.revokedAt != nil)
+    }
+
+    @Test("closing the account revokes its devices and sessions in the same step")
+    func closedAccount() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let clock = fixture.clock
+        let sessions = SessionManager(store: SQLiteSessionStore(database: fixture.database), clock: { clock.now })
+        let key = P256.Signing.PrivateKey()
+        _ = try await fixture.devices.register(
+            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        let session = try await sessions.open(subject: fixture.subject, methods: ["pwd"])
+        let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: DeviceChallenge.loginPurpose)
+
+        _ = try await fixture.environment.registry.close(subject: fixture.subject, reason: "deceased")
+
+        #expect(try await sessions.validate(token: session.token) == .revoked)
+        #expect(try await sessions.activeSessions(of: fixture.subject).isEmpty)
+        #expect(try await fixture.devices.devices(of: fixture.subject).allSatisfy { $0.revokedAt != nil })
+        #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: try key.signature(for: challenge.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .deviceNotActive)
     }
 
     @Test("registration refuses bad ids, bad keys, taken ids, unknown citizens and too many devices")

@@ -53,7 +53,7 @@ public struct CitizenRegistry: Sendable {
         return citizen
     }
 
-    /// Closes an open account.
+    /// Closes an open account; its sessions and device keys are revoked with it.
     public func close(subject: String, reason: String) async throws(SmartNationError) -> Citizen {
         guard var citizen = try await store.citizen(subject: subject) else {
             throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
@@ -67,7 +67,7 @@ public struct CitizenRegistry: Sendable {
         let event = try CloudEvent(
             CitizenClosed(subject: subject, reason: String(reason.prefix(200))),
             source: identityEventSource, subject: subject, time: now)
-        try await store.update(citizen, announcing: event)
+        try await store.close(citizen, announcing: event)
         return citizen
     }
 

@@ -12,6 +12,7 @@ public protocol CitizenStore: Sendable {
     func citizen(nric: NRIC) async throws(SmartNationError) -> Citizen?
     /// The citizen with this subject identifier, if any.
     func citizen(subject: String) async throws(SmartNationError) -> Citizen?
-    /// Replaces a stored citizen (same subject) and stores its event.
-    func update(_ citizen: Citizen, announcing event: CloudEvent) async throws(SmartNationError)
+    /// Stores a closed citizen (same subject) with its event, and revokes the citizen's live sessions
+    /// and device keys in the same transaction, so a closed account keeps no way in.
+    func close(_ citizen: Citizen, announcing event: CloudEvent) async throws(SmartNationError)
 }

@@ -25,8 +25,11 @@ public struct DeviceChallenge: Sendable, Hashable {
     public let nonce: String
     /// The device that must sign it.
     public let deviceID: String
-    /// What the login is for, such as `login` or `approve-device-code`.
+    /// What the signature is for, such as ``loginPurpose`` or `approve-device-code`; a challenge
+    /// answers only the purpose it was issued for.
     public let purpose: String
+    /// The purpose of a challenge that logs its device's citizen in.
+    public static let loginPurpose = "login"
     /// After this, the challenge is refused.
     public let expiresAt: Date
 
@@ -46,6 +49,8 @@ public enum DeviceLoginOutcome: Sendable, Hashable {
     case replayed
     /// The challenge expired before it was answered.
     case expired
+    /// The challenge was issued for another purpose than logging in.
+    case otherPurpose
     /// The device is not registered, or its key was revoked.
     case deviceNotActive
     /// The signature does not verify against the device's key and the challenge.
@@ -54,13 +59,14 @@ public enum DeviceLoginOutcome: Sendable, Hashable {
     case lockedOut(until: Date)
 
     /// The outcome's name in audit events: `verified`, `unknown_challenge`, `replayed`, `expired`,
-    /// `device_not_active`, `bad_signature`, `locked_out`.
+    /// `other_purpose`, `device_not_active`, `bad_signature`, `locked_out`.
     public var reason: String {
         switch self {
         case .verified: return "verified"
         case .unknownChallenge: return "unknown_challenge"
         case .replayed: return "replayed"
         case .expired: return "expired"
+        case .otherPurpose: return "other_purpose"
         case .deviceNotActive: return "device_not_active"
         case .badSignature: return "bad_signature"
         case .lockedOut: return "locked_out"

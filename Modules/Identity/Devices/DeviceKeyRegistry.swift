@@ -77,8 +77,9 @@ public struct DeviceKeyRegistry: Sendable {
         return challenge
     }
 
-    /// Checks a device's answer: the challenge must be unused, unexpired and for a live device whose
-    /// key verifies the DER-encoded ECDSA signature over ``DeviceChallenge/signedBytes``. The
+    /// Checks a device's answer: the challenge must be unused, unexpired, issued for
+    /// ``DeviceChallenge/loginPurpose`` and for a live device whose key verifies the DER-encoded
+    /// ECDSA signature over ``DeviceChallenge/signedBytes``. The
     /// challenge is used up whatever the outcome, so a failed answer cannot be retried. Every outcome
     /// is recorded as `login.succeeded` (method `hwk`) or `login.failed`. Failed answers count
     /// against the device and the client address; past the throttle's free failures both are locked
@@ -114,6 +115,7 @@ public struct DeviceKeyRegistry: Sendable {
         let key = try await store.key(deviceID: challenge.deviceID)
         if alreadyUsed { return (.replayed, key?.subject, challenge.deviceID) }
         guard clock() <= challenge.expiresAt else { return (.expired, key?.subject, challenge.deviceID) }
+        guard challenge.purpose == DeviceChallenge.loginPurpose else { return (.otherPurpose, key?.subject, challenge.deviceID) }
         guard let key, key.revokedAt == nil, let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey) else {
             return (.deviceNotActive, key?.subject, challenge.deviceID)
         }

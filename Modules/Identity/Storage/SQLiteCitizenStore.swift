@@ -28,7 +28,9 @@ public struct SQLiteCitizenStore: CitizenStore {
         }
     }
 
-    public func update(_ citizen: Citizen, announcing event: CloudEvent) async throws(SmartNationError) {
+    public func close(_ citizen: Citizen, announcing event: CloudEvent) async throws(SmartNationError) {
+        precondition(citizen.status == .closed, "only a closed citizen is stored by close")
+        guard let closedAt = citizen.closedAt?.timeIntervalSince1970 else { preconditionFailure("a closed citizen has its closing time") }
         let record = try Self.encode(citizen)
         do {
             try await database.write { db in
@@ -36,6 +38,12 @@ public struct SQLiteCitizenStore: CitizenStore {
                     sql: "UPDATE citizen SET status = ?, record = ? WHERE subject = ? AND nric = ?",
                     arguments: [citizen.status.rawValue, record, citizen.subject, citizen.nric.value])
                 guard db.changesCount == 1 else { throw SmartNationError(.identityCitizenNotFound, httpStatus: 404) }
+                try db.execute(
+                    sql: "UPDATE session SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL",
+                    arguments: [closedAt, citizen.subject])
+                try db.execute(
+                    sql: "UPDATE device_key SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL",
+                    arguments: [closedAt, citizen.subject])
                 try Outbox.enqueue(event, in: db)
             }
         } catch {
