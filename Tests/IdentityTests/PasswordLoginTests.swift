@@ -151,6 +151,38 @@ struct PasswordLoginTests {
         #expect(try await fixture.credentials.credentials(subject: fixture.subject).passwordHash?.hasPrefix("pbkdf2-sha256$2000$") == true)
     }
 
+    @Test("with TOTP enrolled, a password stored at an older cost is rehashed only once the second factor passes")
+    func rehashAfterSecondFactor() async throws {
+        let fixture = try await LoginFixture.make()
+        defer { fixture.remove() }
+        try await fixture.login(rounds: 1_000).setPassword(Self.password, for: fixture.subject)
+        _ = try await fixture.login(rounds: 1_000).enrolTOTP(for: fixture.subject)
+        let login = try fixture.login(rounds: 2_000)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a") == .secondFactorRequired)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: "000000", clientAddress: "a") == .wrongCredentials)
+        #expect(try await fixture.credentials.credentials(subject: fixture.subject).passwordHash?.hasPrefix("pbkdf2-sha256$1000$") == true,
+                "a login that did not pass every factor leaves the stored hash as it was")
+    }
+
+    @Test("failures from one address lock it out for every account, and a success takes its own attempt back")
+    func addressLockout() async throws {
+        let fixture = try await LoginFixture.make()
+        defer { fixture.remove() }
+        let login = try fixture.login(throttle: LoginThrottle(configuration: .init(freeFailures: 2)))
+        try await login.setPassword(Self.password, for: fixture.subject)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "203.0.113.9")
+            == .succeeded(subject: fixture.subject, methods: ["pwd"]))
+        for nric in ["S1234567D", "S9812381D", "T0123456G"] {
+            #expect(try await login.login(identifier: nric, password: "wrong password", oneTimeCode: nil, clientAddress: "203.0.113.9") == .wrongCredentials)
+        }
+        guard case .lockedOut = try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "203.0.113.9") else {
+            Issue.record("the address is locked out after its free failures, even for another account with the right password")
+            return
+        }
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "203.0.113.10")
+            == .succeeded(subject: fixture.subject, methods: ["pwd"]), "another address is not")
+    }
+
     @Test("a closed account cannot log in")
     func closed() async throws {
         let fixture = try await LoginFixture.make()
@@ -168,9 +200,35 @@ struct LoginThrottleTests {
     func bounded() {
         let throttle = LoginThrottle(configuration: .init(trackedKeysMax: 100))
         let now = Date()
-        for index in 0..<1000 { throttle.recordFailure([.clientAddress("198.51.100.\(index)")], now: now.addingTimeInterval(Double(index))) }
+        for index in 0..<1000 { #expect(throttle.admit([.clientAddress("198.51.100.\(index)")], now: now.addingTimeInterval(Double(index))) == nil) }
         #expect(throttle.trackedKeyCount <= 100)
         #expect(throttle.trackedKeyCount >= 90)
-        #expect(throttle.lockedUntil([.clientAddress("198.51.100.999")], now: now.addingTimeInterval(999)) == nil, "one failure locks nothing")
+        #expect(throttle.admit([.clientAddress("198.51.100.999")], now: now.addingTimeInterval(999)) == nil, "one failure locks nothing")
+    }
+
+    @Test("attempts in flight count at once: concurrent guesses get no more than the free failures and one more")
+    func concurrentAttempts() {
+        let throttle = LoginThrottle(configuration: .init(freeFailures: 5, initialLockout: 30))
+        let now = Date()
+        let keys: [LoginThrottle.Key] = [.account("S1234567D"), .clientAddress("198.51.100.1")]
+        let admitted = (0..<20).filter { _ in throttle.admit(keys, now: now) == nil }.count
+        #expect(admitted == 6)
+        #expect(throttle.admit(keys, now: now) == now.addingTimeInterval(30))
+        #expect(throttle.admit(keys, now: now.addingTimeInterval(31)) == nil, "the lockout ends")
+    }
+
+    @Test("a success clears the account and takes its attempt back from the address; a refund takes it back from both")
+    func settling() {
+        let throttle = LoginThrottle(configuration: .init(freeFailures: 1, initialLockout: 30))
+        let now = Date()
+        let address = LoginThrottle.Key.clientAddress("198.51.100.2")
+        #expect(throttle.admit([.account("a"), address], now: now) == nil)
+        throttle.refund([.account("a"), address])
+        #expect(throttle.trackedKeyCount == 0)
+        #expect(throttle.admit([.account("b"), address], now: now) == nil)
+        #expect(throttle.admit([.account("b"), address], now: now) == nil)
+        throttle.recordSuccess([.account("b"), address])
+        #expect(throttle.admit([.account("c"), address], now: now) == nil, "the address keeps one failure, under the lockout")
+        #expect(throttle.admit([.account("c"), address], now: now) != nil, "and the next failure past the free one locks it")
     }
 }

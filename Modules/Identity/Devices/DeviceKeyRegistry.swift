@@ -89,12 +89,10 @@ public struct DeviceKeyRegistry: Sendable {
         var (outcome, subject, deviceID) = try await check(nonce: nonce, signature: signature)
         var keys: [LoginThrottle.Key] = [.clientAddress(clientAddress)]
         if let deviceID { keys.append(.account("device:" + deviceID)) }
-        if let until = throttle.lockedUntil(keys, now: now) {
+        if let until = throttle.admit(keys, now: now) {
             outcome = .lockedOut(until: until)
-        } else if case .verified = outcome, let deviceID {
-            throttle.recordSuccess(account: "device:" + deviceID)
-        } else {
-            throttle.recordFailure(keys, now: now)
+        } else if case .verified = outcome {
+            throttle.recordSuccess(keys)
         }
         let event: CloudEvent
         if case .verified(let subject) = outcome {

@@ -4,6 +4,8 @@ import Synchronization
 /// Brute-force defence: failures are counted per account and per client address, and after
 /// ``Configuration/freeFailures`` failures each further one locks the key out for a growing time
 /// (doubling from ``Configuration/initialLockout`` up to ``Configuration/maximumLockout``).
+/// An attempt is counted when it is admitted (``admit(_:now:)``) and taken back if it succeeds or
+/// ends undecided, so concurrent attempts never get more than the free failures between them.
 /// A success clears the account's count (not the address's).
 ///
 /// The table is bounded: past ``Configuration/trackedKeysMax`` keys the least recently failed tenth is
@@ -53,16 +55,16 @@ public final class LoginThrottle: Sendable {
         self.configuration = configuration
     }
 
-    /// When the first of `keys` that is locked out at `now` unlocks, or `nil` when none is.
-    public func lockedUntil(_ keys: [Key], now: Date) -> Date? {
+    /// Admits an attempt on `keys`, or refuses it: returns when the first locked-out key unlocks, or
+    /// `nil` when the attempt may go ahead.
+    ///
+    /// An admitted attempt is counted as a failure against every key at once, in the same step as the
+    /// check, so concurrent guesses cannot all pass the check before any of them is counted. The
+    /// caller then settles it: ``recordSuccess(_:)`` when it succeeds, ``refund(_:)`` when it ended
+    /// neither way (a closed account, a second factor still to come); a failure needs nothing more.
+    public func admit(_ keys: [Key], now: Date) -> Date? {
         records.withLock { records in
-            keys.compactMap { records[$0]?.lockedUntil }.filter { $0 > now }.max()
-        }
-    }
-
-    /// Counts a failure against each key, locking out those past their free failures.
-    public func recordFailure(_ keys: [Key], now: Date) {
-        records.withLock { records in
+            if let until = keys.compactMap({ records[$0]?.lockedUntil }).filter({ $0 > now }).max() { return until }
             for key in keys {
                 var record = records[key] ?? Record(failures: 0, lockedUntil: nil, lastFailure: now)
                 record.failures += 1
@@ -81,16 +83,37 @@ public final class LoginThrottle: Sendable {
                 oldest.forEach { records.removeValue(forKey: $0) }
             }
             assert(records.count <= configuration.trackedKeysMax)
+            return nil
         }
+    }
+
+    /// Settles a successful attempt: the accounts among `keys` are cleared, and the attempt's count
+    /// is taken back from the client addresses.
+    public func recordSuccess(_ keys: [Key]) {
+        records.withLock { records in
+            for key in keys {
+                if case .account = key { records.removeValue(forKey: key) } else { Self.takeBack(key, in: &records, configuration: configuration) }
+            }
+        }
+    }
+
+    /// Settles an attempt that neither succeeded nor failed: its count is taken back from every key.
+    public func refund(_ keys: [Key]) {
+        records.withLock { records in
+            for key in keys { Self.takeBack(key, in: &records, configuration: configuration) }
+        }
+    }
+
+    /// Takes one admitted attempt back from `key`, and with it the lockout that attempt set.
+    private static func takeBack(_ key: Key, in records: inout [Key: Record], configuration: Configuration) {
+        guard var record = records[key] else { return }
+        record.failures -= 1
+        if record.failures <= configuration.freeFailures { record.lockedUntil = nil }
+        records[key] = record.failures > 0 ? record : nil
     }
 
     /// How many keys are remembered now.
     public var trackedKeyCount: Int {
         records.withLock { $0.count }
-    }
-
-    /// Clears an account's failures after a successful login.
-    public func recordSuccess(account: String) {
-        _ = records.withLock { $0.removeValue(forKey: .account(account)) }
     }
 }

@@ -90,17 +90,19 @@ public struct PasswordLogin: Sendable {
         let now = clock()
         let normalised = identifier.trimmingCharacters(in: .whitespaces).uppercased()
         let keys: [LoginThrottle.Key] = [.account(normalised), .clientAddress(clientAddress)]
-        if let until = throttle.lockedUntil(keys, now: now) {
+        // Admitted attempts count as failures until they succeed or end undecided (a storage error
+        // leaves the count standing: the throttle fails closed).
+        if let until = throttle.admit(keys, now: now) {
             try await audit(failure: "locked_out", subject: nil, clientAddress: clientAddress, now: now)
             return .lockedOut(until: until)
         }
         guard let nric = try? NRIC(normalised), let citizen = try await citizens.citizen(nric: nric.value) else {
             _ = hasher.verify(password, against: decoyHash)
-            throttle.recordFailure(keys, now: now)
             try await audit(failure: "wrong_credentials", subject: nil, clientAddress: clientAddress, now: now)
             return .wrongCredentials
         }
         guard citizen.status == .active else {
+            throttle.refund(keys)
             try await audit(failure: "account_closed", subject: citizen.subject, clientAddress: clientAddress, now: now)
             return .accountClosed
         }
@@ -108,16 +110,15 @@ public struct PasswordLogin: Sendable {
         guard case .matches(let needsRehash) = hasher.verify(password, against: stored.passwordHash ?? decoyHash),
             stored.passwordHash != nil
         else {
-            throttle.recordFailure(keys, now: now)
             try await audit(failure: "wrong_credentials", subject: citizen.subject, clientAddress: clientAddress, now: now)
             return .wrongCredentials
         }
-        if needsRehash, let rehashed = try? hasher.hash(password) {
-            try await credentials.setPasswordHash(rehashed, subject: citizen.subject)
-        }
         var methods = ["pwd"]
         if let secretText = stored.totpSecret {
-            guard let oneTimeCode else { return .secondFactorRequired }
+            guard let oneTimeCode else {
+                throttle.refund(keys)
+                return .secondFactorRequired
+            }
             let secret: TOTPSecret
             do {
                 secret = try TOTPSecret(base32: secretText)
@@ -132,14 +133,17 @@ public struct PasswordLogin: Sendable {
                 accepted = try await credentials.consumeRecoveryCode(hash: RecoveryCodes.hash(oneTimeCode), subject: citizen.subject)
             }
             guard accepted else {
-                throttle.recordFailure(keys, now: now)
                 let reason = verification == .rejected ? "wrong_second_factor" : "replayed_second_factor"
                 try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now)
                 return .wrongCredentials
             }
             methods.append("otp")
         }
-        throttle.recordSuccess(account: normalised)
+        throttle.recordSuccess(keys)
+        // Only a login that passed every factor rewrites the stored hash.
+        if needsRehash, let rehashed = try? hasher.hash(password) {
+            try await credentials.setPasswordHash(rehashed, subject: citizen.subject)
+        }
         try await credentials.recordAudit(
             try CloudEvent(
                 LoginSucceeded(subject: citizen.subject, methods: methods, clientAddress: clientAddress),
