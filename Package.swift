@@ -255,6 +255,7 @@ let package = Package(
         .testTarget(
             name: "IdentityHTTPTests",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
                 "Identity",
                 "IdentityHTTP",
                 "SmartNationCore",

@@ -40,13 +40,8 @@ struct CitizenAPI: Sendable {
             guard case .succeeded(let subject, let methods) = outcome else {
                 throw outcome.refusal ?? SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
             }
-            let issued = try await platform.openSession(
-                subject: subject, methods: methods, entityUEN: body.entityUEN, clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
-            return jsonResponse(.object([
-                "entity_uen": issued.session.entityUEN.map(JSONValue.string) ?? .null,
-                "token": .string(issued.token), "session_id": .string(issued.session.id), "subject": .string(subject),
-                "methods": .array(methods.map(JSONValue.string)),
-            ]), status: .created)
+            return Self.sessionResponse(try await platform.openSession(
+                subject: subject, methods: methods, entityUEN: body.entityUEN, clientAddress: context.remoteAddress?.ipAddress ?? "unknown"))
         }
         group.get("/consents") { request, _ in
             let session = try await api.session(of: request)
@@ -82,6 +77,15 @@ struct CitizenAPI: Sendable {
                 entityUEN: session.entityUEN)
             return Response(status: .noContent)
         }
+    }
+
+    /// A new session's answer: 201 with its token, shown once.
+    static func sessionResponse(_ issued: IssuedSession) -> Response {
+        jsonResponse(.object([
+            "entity_uen": issued.session.entityUEN.map(JSONValue.string) ?? .null,
+            "token": .string(issued.token), "session_id": .string(issued.session.id), "subject": .string(issued.session.subject),
+            "methods": .array(issued.session.authenticationMethods.map(JSONValue.string)),
+        ]), status: .created)
     }
 
     /// The live session named by `Authorization: Bearer`, or `identity.session.required` (401).

@@ -8,7 +8,9 @@ import Identity
 ///   `/oauth2/authorize` (login and consent pages), `/oauth2/token`, `/oauth2/userinfo`,
 ///   `/oauth2/revoke`, `/oauth2/introspect`, `/oauth2/device_authorization`.
 /// - Citizen app: `/api/identity/sessions`, `/api/identity/consents`,
-///   `/api/identity/device-authorizations/{user_code}`.
+///   `/api/identity/device-authorizations/{user_code}`, `/api/identity/totp`,
+///   `/api/identity/recovery-codes`, `/api/identity/devices`; devices log in at
+///   `/api/identity/device-challenges` and `/api/identity/device-sessions`.
 /// - Operators (bearer operator token): `/admin/identity/clients`, `/admin/identity/signing-keys/rotate`,
 ///   `/admin/identity/device-certificates`, `/admin/identity/certificates/{serial}/revoke`.
 /// - National PKI: `/pki/crl/issuing.crl`, `/pki/ca/…`, `/api/identity/certificates`,
@@ -30,6 +32,8 @@ public struct IdentityRoutes: Sendable {
         let citizenAPI = CitizenAPI(platform: platform)
         let adminAPI = AdminAPI(platform: platform, adminToken: adminToken)
         citizenAPI.add(to: router)
+        CitizenAccountAPI(platform: platform, citizenAPI: citizenAPI).add(to: router)
+        DeviceAPI(platform: platform, citizenAPI: citizenAPI).add(to: router)
         adminAPI.add(to: router)
         PKIRoutes(platform: platform, citizenAPI: citizenAPI, adminAPI: adminAPI).add(to: router)
     }

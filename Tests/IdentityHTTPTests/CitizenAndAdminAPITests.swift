@@ -5,12 +5,6 @@ import HummingbirdTesting
 import SmartNationCore
 import Testing
 
-/// The `code` and `message_key` of a platform error body.
-private func errorCode(_ response: TestResponse) throws -> [String?] {
-    guard let error = try IdentityHTTPFixture.json(response)["error"] else { return [] }
-    return error.strings("code", "message_key")
-}
-
 @Suite("The citizen app's and the operators' JSON APIs over HTTP")
 struct CitizenAndAdminAPITests {
     @Test("logging in with a wrong password is 401 identity.login.wrong_credentials in the platform error body")
@@ -18,7 +12,7 @@ struct CitizenAndAdminAPITests {
         try await IdentityHTTPFixture.run { fixture in
             let response = try await fixture.postJSON("/api/identity/sessions", ["identifier": IdentityHTTPFixture.nric, "password": "not the password"])
             #expect(response.status == .unauthorized)
-            #expect(try errorCode(response) == ["identity.login.wrong_credentials", "error.identity.login.wrong_credentials"])
+            #expect(try IdentityHTTPFixture.errorCode(response) == ["identity.login.wrong_credentials", "error.identity.login.wrong_credentials"])
         }
     }
 
@@ -44,7 +38,7 @@ struct CitizenAndAdminAPITests {
             for headers: HTTPFields in [[:], [.authorization: "Bearer made-up-token"]] {
                 let response = try await fixture.send(.get, "/api/identity/consents", headers: headers)
                 #expect(response.status == .unauthorized)
-                #expect(try errorCode(response) == ["identity.session.required", "error.identity.session.required"])
+                #expect(try IdentityHTTPFixture.errorCode(response) == ["identity.session.required", "error.identity.session.required"])
             }
         }
     }
@@ -55,7 +49,7 @@ struct CitizenAndAdminAPITests {
             for headers: HTTPFields in [[:], [.authorization: "Bearer another-token-of-some-length"]] {
                 let response = try await fixture.send(.get, "/admin/identity/clients", headers: headers)
                 #expect(response.status == .unauthorized)
-                #expect(try errorCode(response) == ["identity.admin.token_required", "error.identity.admin.token_required"])
+                #expect(try IdentityHTTPFixture.errorCode(response) == ["identity.admin.token_required", "error.identity.admin.token_required"])
             }
             let listed = try await fixture.send(.get, "/admin/identity/clients", headers: [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"])
             #expect(listed.status == .ok)
@@ -69,7 +63,7 @@ struct CitizenAndAdminAPITests {
                 "/admin/identity/clients", ["name": "HDB Portal", "redirect_uris": ["http://app.test.sg/callback"], "scopes": ["openid"]],
                 headers: [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"])
             #expect(response.status == .badRequest)
-            #expect(try errorCode(response) == ["identity.oauth.client_metadata_invalid", "error.identity.oauth.client_metadata_invalid"])
+            #expect(try IdentityHTTPFixture.errorCode(response) == ["identity.oauth.client_metadata_invalid", "error.identity.oauth.client_metadata_invalid"])
             let listed = try await fixture.send(.get, "/admin/identity/clients", headers: [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"])
             #expect(try IdentityHTTPFixture.json(listed)["clients"] == .array([]))
         }

@@ -93,6 +93,23 @@ struct IdentityHTTPFixture {
         try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
     }
 
+    /// The `code` and `message_key` of a platform error body.
+    static func errorCode(_ response: TestResponse) throws -> [String?] {
+        guard let error = try json(response)["error"] else { return [] }
+        return error.strings("code", "message_key")
+    }
+
+    /// Logs the fixture's citizen in with the password (and `otp` when given); the session's token.
+    func sessionToken(otp: String? = nil) async throws -> String {
+        var body: [String: Any] = ["identifier": Self.nric, "password": Self.password]
+        if let otp { body["otp"] = otp }
+        let response = try await postJSON("/api/identity/sessions", body)
+        guard response.status == .created, let token = try Self.json(response)["token"]?.stringValue else {
+            throw FixtureFailure(description: "login answered \(response.status)")
+        }
+        return token
+    }
+
     static func formEncoded(_ parameters: [(String, String)]) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
@@ -108,6 +125,12 @@ struct FixtureFailure: Error, CustomStringConvertible {
 }
 
 extension JSONValue {
+    /// The elements, when this is an array.
+    var arrayValue: [JSONValue]? {
+        guard case .array(let elements) = self else { return nil }
+        return elements
+    }
+
     /// The members' values as strings, for compact expectations on an error body.
     func strings(_ names: String...) -> [String?] {
         names.map { self[$0]?.stringValue }

@@ -88,3 +88,35 @@ extension LoginOutcome {
         }
     }
 }
+
+extension SmartNationError.Code {
+    /// No challenge with this nonce was issued.
+    public static let identityDeviceChallengeUnknown = Self("identity.device.challenge_unknown")
+    /// The challenge was answered before.
+    public static let identityDeviceChallengeReplayed = Self("identity.device.challenge_replayed")
+    /// The challenge expired before it was answered.
+    public static let identityDeviceChallengeExpired = Self("identity.device.challenge_expired")
+    /// The challenge was issued for another purpose.
+    public static let identityDeviceChallengeOtherPurpose = Self("identity.device.challenge_other_purpose")
+    /// The device is not registered, or its key was revoked.
+    public static let identityDeviceNotActive = Self("identity.device.not_active")
+    /// The signature does not verify against the device's key and the challenge.
+    public static let identityDeviceSignatureInvalid = Self("identity.device.signature_invalid")
+}
+
+extension DeviceLoginOutcome {
+    /// The refusal a failed device login answers an API call with; `nil` for success.
+    public var refusal: SmartNationError? {
+        switch self {
+        case .verified: nil
+        case .unknownChallenge: SmartNationError(.identityDeviceChallengeUnknown, httpStatus: 401)
+        case .replayed: SmartNationError(.identityDeviceChallengeReplayed, httpStatus: 401)
+        case .expired: SmartNationError(.identityDeviceChallengeExpired, httpStatus: 401)
+        case .otherPurpose: SmartNationError(.identityDeviceChallengeOtherPurpose, httpStatus: 401)
+        case .deviceNotActive: SmartNationError(.identityDeviceNotActive, httpStatus: 401)
+        case .badSignature: SmartNationError(.identityDeviceSignatureInvalid, httpStatus: 401)
+        case .lockedOut(let until):
+            SmartNationError(.identityLoginLockedOut, parameters: ["until": until.formatted(.iso8601)], httpStatus: 429)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import Identity
+import SmartNationCore
+import SmartNationHTTP
+
+/// The citizen app's device-bound keys under `/api/identity`: a logged-in citizen registers, lists
+/// and revokes devices; a device logs its citizen in by signing a challenge, with no password.
+///
+/// - `POST /devices` (session): `{"device_id", "display_name", "public_key"}`, the key P-256 X9.63 in
+///   base64; 201 with the device.
+/// - `GET /devices` (session): the citizen's devices, revoked ones included.
+/// - `DELETE /devices/{device_id}` (session): revokes it; 204.
+/// - `POST /device-challenges`: `{"device_id"}`; 201 with the nonce, its expiry and `signed_bytes`
+///   (base64), the exact bytes the device signs.
+/// - `POST /device-sessions`: `{"nonce", "signature"}`, the signature ECDSA P-256 SHA-256 in DER,
+///   base64; 201 with a session as `POST /sessions` answers, its methods `["hwk"]`.
+struct DeviceAPI: Sendable {
+    let platform: IdentityPlatform
+    let citizenAPI: CitizenAPI
+
+    struct Registration: Decodable {
+        let deviceID: String
+        let displayName: String
+        let publicKey: String
+
+        enum CodingKeys: String, CodingKey {
+            case deviceID = "device_id"
+            case displayName = "display_name"
+            case publicKey = "public_key"
+        }
+    }
+
+    struct ChallengeRequest: Decodable {
+        let deviceID: String
+
+        enum CodingKeys: String, CodingKey {
+            case deviceID = "device_id"
+        }
+    }
+
+    struct Answer: Decodable {
+        let nonce: String
+        let signature: String
+    }
+
+    func add<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
+        let platform = platform
+        let citizenAPI = citizenAPI
+        let group = router.group("/api/identity")
+        group.post("/devices") { request, context in
+            let session = try await citizenAPI.session(of: request)
+            var request = request
+            let body = try await request.jsonBody(as: Registration.self, context: context)
+            guard let publicKey = Data(base64Encoded: body.publicKey) else {
+                throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed, in base64"])
+            }
+            let device = try await platform.devices.register(
+                deviceID: body.deviceID, subject: session.subject, displayName: body.displayName, publicKey: publicKey)
+            return jsonResponse(Self.json(device), status: .created)
+        }
+        group.get("/devices") { request, _ in
+            let session = try await citizenAPI.session(of: request)
+            return jsonResponse(.object(["devices": .array(try await platform.devices.devices(of: session.subject).map(Self.json))]))
+        }
+        group.delete("/devices/{device_id}") { request, context in
+            let session = try await citizenAPI.session(of: request)
+            try await platform.devices.revoke(deviceID: try context.parameters.require("device_id"), of: session.subject)
+            return Response(status: .noContent)
+        }
+        group.post("/device-challenges") { request, context in
+            var request = request
+            let body = try await request.jsonBody(as: ChallengeRequest.self, context: context)
+            let challenge = try await platform.devices.challenge(deviceID: body.deviceID, purpose: DeviceChallenge.loginPurpose)
+            return jsonResponse(.object([
+                "nonce": .string(challenge.nonce), "device_id": .string(challenge.deviceID), "purpose": .string(challenge.purpose),
+                "expires_at": .string(challenge.expiresAt.formatted(.iso8601)),
+                "signed_bytes": .string(challenge.signedBytes.base64EncodedString()),
+            ]), status: .created)
+        }
+        group.post("/device-sessions") { request, context in
+            var request = request
+            let body = try await request.jsonBody(as: Answer.self, context: context)
+            guard let signature = Data(base64Encoded: body.signature) else {
+                throw SmartNationError(.identityDeviceSignatureInvalid, parameters: ["expected": "a DER ECDSA signature in base64"], httpStatus: 401)
+            }
+            let clientAddress = context.remoteAddress?.ipAddress ?? "unknown"
+            let outcome = try await platform.devices.login(nonce: body.nonce, signature: signature, clientAddress: clientAddress)
+            guard case .verified(let subject) = outcome else {
+                throw outcome.refusal ?? SmartNationError(.identityDeviceSignatureInvalid, httpStatus: 401)
+            }
+            return CitizenAPI.sessionResponse(
+                try await platform.openSession(subject: subject, methods: ["hwk"], entityUEN: nil, clientAddress: clientAddress))
+        }
+    }
+
+    private static func json(_ device: DeviceKey) -> JSONValue {
+        .object([
+            "device_id": .string(device.deviceID), "display_name": .string(device.displayName),
+            "registered_at": .string(device.registeredAt.formatted(.iso8601)),
+            "revoked_at": device.revokedAt.map { .string($0.formatted(.iso8601)) } ?? .null,
+        ])
+    }
+}

@@ -1,0 +1,96 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SmartNationCore
+import Testing
+
+@Suite("The citizen app's devices, sessions and second factors over HTTP")
+struct DeviceAndAccountAPITests {
+    @Test("a device registered on a session logs its citizen in by signing a challenge; other answers get their own codes")
+    func deviceLogin() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let session: HTTPFields = [.authorization: "Bearer \(try await fixture.sessionToken())"]
+            let key = P256.Signing.PrivateKey()
+            let registration: [String: Any] = [
+                "device_id": "pixel-9", "display_name": "Pixel 9", "public_key": key.publicKey.x963Representation.base64EncodedString(),
+            ]
+            #expect(try await fixture.postJSON("/api/identity/devices", registration).status == .unauthorized, "registering needs a session")
+            var badKey = registration
+            badKey["public_key"] = "not base64!"
+            let refusedKey = try await fixture.postJSON("/api/identity/devices", badKey, headers: session)
+            #expect(try IdentityHTTPFixture.errorCode(refusedKey).first == "identity.device.key_invalid")
+            #expect(try await fixture.postJSON("/api/identity/devices", registration, headers: session).status == .created)
+            let listed = try IdentityHTTPFixture.json(try await fixture.send(.get, "/api/identity/devices", headers: session))
+            let devices = try #require(listed["devices"]?.arrayValue)
+            #expect(devices.count == 1)
+            #expect(devices.first?["device_id"]?.stringValue == "pixel-9")
+            #expect(devices.first?["revoked_at"] == .null)
+
+            func answer(signingWith signer: P256.Signing.PrivateKey) async throws -> (nonce: String, response: TestResponse) {
+                let challenge = try IdentityHTTPFixture.json(try await fixture.postJSON("/api/identity/device-challenges", ["device_id": "pixel-9"]))
+                let nonce = try #require(challenge["nonce"]?.stringValue)
+                let signedText = try #require(challenge["signed_bytes"]?.stringValue)
+                let signedBytes = try #require(Data(base64Encoded: signedText))
+                let signature = try signer.signature(for: signedBytes).derRepresentation.base64EncodedString()
+                return (nonce, try await fixture.postJSON("/api/identity/device-sessions", ["nonce": nonce, "signature": signature]))
+            }
+            let (nonce, verified) = try await answer(signingWith: key)
+            #expect(verified.status == .created)
+            let deviceSession = try IdentityHTTPFixture.json(verified)
+            #expect(deviceSession["methods"] == .array([.string("hwk")]))
+            #expect(deviceSession["subject"]?.stringValue == fixture.subject)
+            let deviceToken = try #require(deviceSession["token"]?.stringValue)
+            #expect(try await fixture.send(.get, "/api/identity/consents", headers: [.authorization: "Bearer \(deviceToken)"]).status == .ok)
+
+            let signature = try key.signature(for: Data("anything".utf8)).derRepresentation.base64EncodedString()
+            let replayed = try await fixture.postJSON("/api/identity/device-sessions", ["nonce": nonce, "signature": signature])
+            #expect(replayed.status == .unauthorized)
+            #expect(try IdentityHTTPFixture.errorCode(replayed) == ["identity.device.challenge_replayed", "error.identity.device.challenge_replayed"])
+            let unknown = try await fixture.postJSON("/api/identity/device-sessions", ["nonce": "never-issued", "signature": signature])
+            #expect(try IdentityHTTPFixture.errorCode(unknown).first == "identity.device.challenge_unknown")
+            let forged = try await answer(signingWith: P256.Signing.PrivateKey()).response
+            #expect(try IdentityHTTPFixture.errorCode(forged).first == "identity.device.signature_invalid")
+
+            #expect(try await fixture.send(.delete, "/api/identity/devices/pixel-9", headers: session).status == .noContent)
+            let revoked = try await answer(signingWith: key).response
+            #expect(revoked.status == .unauthorized)
+            #expect(try IdentityHTTPFixture.errorCode(revoked).first == "identity.device.not_active")
+            let again = try await fixture.send(.delete, "/api/identity/devices/pixel-9", headers: session)
+            #expect(try IdentityHTTPFixture.errorCode(again).first == "identity.device.not_found")
+        }
+    }
+
+    @Test("a citizen lists and revokes sessions, enrols TOTP and gets recovery codes; a login then needs the second factor")
+    func sessionsAndSecondFactor() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let first: HTTPFields = [.authorization: "Bearer \(try await fixture.sessionToken())"]
+            let second: HTTPFields = [.authorization: "Bearer \(try await fixture.sessionToken())"]
+            let listed = try IdentityHTTPFixture.json(try await fixture.send(.get, "/api/identity/sessions", headers: first))
+            let sessions = try #require(listed["sessions"]?.arrayValue)
+            #expect(sessions.count == 2)
+            let other = try #require(sessions.first { $0["current"] == .bool(false) }?["session_id"]?.stringValue)
+            #expect(try await fixture.send(.delete, "/api/identity/sessions/\(other)", headers: first).status == .noContent)
+            #expect(try await fixture.send(.get, "/api/identity/consents", headers: second).status == .unauthorized)
+            let unknown = try await fixture.send(.delete, "/api/identity/sessions/\(other)", headers: first)
+            #expect(try IdentityHTTPFixture.errorCode(unknown).first == "identity.session.not_found")
+
+            let enrolled = try IdentityHTTPFixture.json(try await fixture.send(.post, "/api/identity/totp", headers: first))
+            #expect(enrolled["otpauth_uri"]?.stringValue?.hasPrefix("otpauth://totp/") == true)
+            let issued = try IdentityHTTPFixture.json(try await fixture.send(.post, "/api/identity/recovery-codes", headers: first))
+            let codes = try #require(issued["codes"]?.arrayValue)
+            #expect(codes.count == 10)
+
+            let recoveryCode = try #require(codes.first?.stringValue)
+            let passwordOnly = try await fixture.postJSON(
+                "/api/identity/sessions", ["identifier": IdentityHTTPFixture.nric, "password": IdentityHTTPFixture.password])
+            #expect(try IdentityHTTPFixture.errorCode(passwordOnly).first == "identity.login.second_factor_required")
+            let recovered = try await fixture.postJSON(
+                "/api/identity/sessions",
+                ["identifier": IdentityHTTPFixture.nric, "password": IdentityHTTPFixture.password, "otp": recoveryCode])
+            #expect(recovered.status == .created)
+            #expect(try IdentityHTTPFixture.json(recovered)["methods"] == .array([.string("pwd"), .string("otp")]))
+        }
+    }
+}
