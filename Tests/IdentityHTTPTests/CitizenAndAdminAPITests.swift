@@ -7,12 +7,15 @@ import Testing
 
 @Suite("The citizen app's and the operators' JSON APIs over HTTP")
 struct CitizenAndAdminAPITests {
-    @Test("logging in with a wrong password is 401 identity.login.wrong_credentials in the platform error body")
+    @Test("logging in with a wrong password is 401 identity.login.wrong_credentials, with a mistyped NRIC 400 identity.nric.checksum")
     func sessionWithWrongPassword() async throws {
         try await IdentityHTTPFixture.run { fixture in
             let response = try await fixture.postJSON("/api/identity/sessions", ["identifier": IdentityHTTPFixture.nric, "password": "not the password"])
             #expect(response.status == .unauthorized)
             #expect(try IdentityHTTPFixture.errorCode(response) == ["identity.login.wrong_credentials", "error.identity.login.wrong_credentials"])
+            let mistyped = try await fixture.postJSON("/api/identity/sessions", ["identifier": "S1234567A", "password": IdentityHTTPFixture.password])
+            #expect(mistyped.status == .badRequest)
+            #expect(try IdentityHTTPFixture.errorCode(mistyped) == ["identity.nric.checksum", "error.identity.nric.checksum"])
         }
     }
 

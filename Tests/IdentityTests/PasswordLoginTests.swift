@@ -51,7 +51,7 @@ private struct LoginFixture {
 struct PasswordLoginTests {
     static let password = "kopi-peng-at-7am"
 
-    @Test("the right password logs in; wrong ones and unknown identifiers look the same; every attempt is audited")
+    @Test("the right password logs in; wrong ones and unknown identifiers look the same; malformed NRICs are told apart; every attempt is audited")
     func passwordOnly() async throws {
         let fixture = try await LoginFixture.make()
         defer { fixture.remove() }
@@ -61,8 +61,12 @@ struct PasswordLoginTests {
             == .succeeded(subject: fixture.subject, methods: ["pwd"]))
         #expect(try await login.login(identifier: "G1612348Q", password: "wrong", oneTimeCode: nil, clientAddress: "10.0.0.1") == .wrongCredentials)
         #expect(try await login.login(identifier: "S1234567D", password: Self.password, oneTimeCode: nil, clientAddress: "10.0.0.1") == .wrongCredentials)
-        #expect(try await login.login(identifier: "not-an-nric", password: Self.password, oneTimeCode: nil, clientAddress: "10.0.0.1") == .wrongCredentials)
-        #expect(try await fixture.auditReasons() == ["succeeded", "wrong_credentials", "wrong_credentials", "wrong_credentials"])
+        #expect(try await login.login(identifier: "not-an-nric", password: Self.password, oneTimeCode: nil, clientAddress: "10.0.0.1")
+            == .malformedIdentifier(.identityNRICMalformed))
+        #expect(try await login.login(identifier: "G1612348A", password: Self.password, oneTimeCode: nil, clientAddress: "10.0.0.1")
+            == .malformedIdentifier(.identityNRICChecksum))
+        #expect(try await fixture.auditReasons()
+            == ["succeeded", "wrong_credentials", "wrong_credentials", "malformed_identifier", "malformed_identifier"])
     }
 
     @Test("the policy refuses weak passwords and passwords holding the NRIC")

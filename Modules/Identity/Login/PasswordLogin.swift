@@ -14,6 +14,10 @@ public enum LoginOutcome: Sendable, Hashable {
     case lockedOut(until: Date)
     /// The account is closed.
     case accountClosed
+    /// The identifier is not an NRIC or FIN at all (`identity.nric.malformed`) or its check letter
+    /// is wrong (`identity.nric.checksum`): a typing mistake, told apart since the rules are public
+    /// and say nothing of who is registered.
+    case malformedIdentifier(SmartNationError.Code)
 }
 
 /// The password (+ TOTP) login: checks credentials, applies the throttle, rehashes passwords whose
@@ -96,7 +100,14 @@ public struct PasswordLogin: Sendable {
             try await audit(failure: "locked_out", subject: nil, clientAddress: clientAddress, now: now)
             return .lockedOut(until: until)
         }
-        guard let nric = try? NRIC(normalised), let citizen = try await citizens.citizen(nric: nric.value) else {
+        let nric: NRIC
+        do {
+            nric = try NRIC(normalised)
+        } catch {
+            try await audit(failure: "malformed_identifier", subject: nil, clientAddress: clientAddress, now: now)
+            return .malformedIdentifier(error.code)
+        }
+        guard let citizen = try await citizens.citizen(nric: nric.value) else {
             _ = hasher.verify(password, against: decoyHash)
             try await audit(failure: "wrong_credentials", subject: nil, clientAddress: clientAddress, now: now)
             return .wrongCredentials
