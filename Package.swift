@@ -256,6 +256,7 @@ let package = Package(
             name: "IdentityHTTPTests",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 "Identity",
                 "IdentityHTTP",
                 "SmartNationCore",

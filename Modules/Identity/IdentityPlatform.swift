@@ -32,7 +32,7 @@ public struct IdentityPlatform: Sendable {
         in dataDirectory: URL, sealer: SecretSealer, issuer: String, clock: @escaping @Sendable () -> Date = Date.init
     ) async throws(SmartNationError) -> IdentityPlatform {
         let database = try IdentityDatabase.open(in: dataDirectory)
-        let citizens = CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: clock)
+        let citizens = CitizenRegistry(store: SQLiteCitizenStore(database: database), auditTrail: OutboxAuditTrail(database: database), clock: clock)
         let credentials = SQLiteCredentialStore(database: database, sealer: sealer)
         let passwordLogin: PasswordLogin
         do {

@@ -11,7 +11,8 @@ import Identity
 ///   `/api/identity/device-authorizations/{user_code}`, `/api/identity/totp`,
 ///   `/api/identity/recovery-codes`, `/api/identity/devices`; devices log in at
 ///   `/api/identity/device-challenges` and `/api/identity/device-sessions`.
-/// - Operators (bearer operator token): `/admin/identity/clients`, `/admin/identity/signing-keys/rotate`,
+/// - Operators (bearer operator token): `/admin/identity/citizens`, `/admin/identity/citizens/{subject}/close`,
+///   `/admin/identity/clients`, `/admin/identity/signing-keys/rotate`,
 ///   `/admin/identity/device-certificates`, `/admin/identity/certificates/{serial}/revoke`.
 /// - National PKI: `/pki/crl/issuing.crl`, `/pki/ca/…`, `/api/identity/certificates`,
 ///   `/api/identity/signatures/verify`.
@@ -35,6 +36,7 @@ public struct IdentityRoutes: Sendable {
         CitizenAccountAPI(platform: platform, citizenAPI: citizenAPI).add(to: router)
         DeviceAPI(platform: platform, citizenAPI: citizenAPI).add(to: router)
         adminAPI.add(to: router)
+        AdminCitizensAPI(platform: platform, adminAPI: adminAPI).add(to: router)
         PKIRoutes(platform: platform, citizenAPI: citizenAPI, adminAPI: adminAPI).add(to: router)
     }
 }

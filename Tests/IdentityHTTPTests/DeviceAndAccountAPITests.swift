@@ -1,8 +1,10 @@
 import Crypto
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import SmartNationCore
 import Testing
 
@@ -91,6 +93,56 @@ struct DeviceAndAccountAPITests {
                 ["identifier": IdentityHTTPFixture.nric, "password": IdentityHTTPFixture.password, "otp": recoveryCode])
             #expect(recovered.status == .created)
             #expect(try IdentityHTTPFixture.json(recovered)["methods"] == .array([.string("pwd"), .string("otp")]))
+        }
+    }
+}
+
+@Suite("The operators' citizen registry over HTTP")
+struct AdminCitizensAPITests {
+    static let operatorToken: HTTPFields = [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"]
+
+    static func registration(nric: String) -> [String: Any] {
+        [
+            "nric": nric, "name": "Siti Nurhaliza", "date_of_birth": "1979-01-11", "sex": "F", "nationality": "SINGAPORE CITIZEN",
+            "address": ["block": "5", "street": "Tampines Avenue 1", "postal_code": "529757"], "preferred_language": "ms",
+        ]
+    }
+
+    @Test("an operator registers a citizen under an opaque subject; a bad or taken NRIC gets its own code, audited, nothing stored")
+    func register() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            #expect(try await fixture.postJSON("/admin/identity/citizens", Self.registration(nric: "T0123456G")).status == .unauthorized)
+            let created = try await fixture.postJSON("/admin/identity/citizens", Self.registration(nric: "T0123456G"), headers: Self.operatorToken)
+            #expect(created.status == .created)
+            let citizen = try IdentityHTTPFixture.json(created)
+            let subject = try #require(citizen["subject"]?.stringValue)
+            #expect(!subject.contains("0123456"), "the subject is opaque")
+            #expect(citizen["nric"]?.stringValue == "*****456G")
+            #expect(try await fixture.platform.citizens.citizen(subject: subject)?.preferredLanguage == .malay)
+
+            for (nric, code) in [("T0123456A", "identity.nric.checksum"), ("X123", "identity.nric.malformed"), ("T0123456G", "identity.citizen.exists")] {
+                let refused = try await fixture.postJSON("/admin/identity/citizens", Self.registration(nric: nric), headers: Self.operatorToken)
+                #expect(try IdentityHTTPFixture.errorCode(refused).first == code, "\(nric)")
+            }
+            let types = try await fixture.platform.database.read { db in
+                try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)).type }
+            }
+            #expect(types.filter { $0 == CitizenRegistrationRejected.eventType }.count == 3, "each refusal is audited")
+            #expect(types.filter { $0 == CitizenRegistered.eventType }.count == 2, "the fixture's citizen and this one, nothing more")
+        }
+    }
+
+    @Test("closing a citizen through the operator API ends its sessions at once")
+    func close() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let session: HTTPFields = [.authorization: "Bearer \(try await fixture.sessionToken())"]
+            #expect(try await fixture.send(.get, "/api/identity/consents", headers: session).status == .ok)
+            let closed = try await fixture.postJSON("/admin/identity/citizens/\(fixture.subject)/close", ["reason": "deceased"], headers: Self.operatorToken)
+            #expect(closed.status == .ok)
+            #expect(try IdentityHTTPFixture.json(closed)["status"]?.stringValue == "closed")
+            #expect(try await fixture.send(.get, "/api/identity/consents", headers: session).status == .unauthorized)
+            let again = try await fixture.postJSON("/admin/identity/citizens/\(fixture.subject)/close", ["reason": "again"], headers: Self.operatorToken)
+            #expect(try IdentityHTTPFixture.errorCode(again).first == "identity.citizen.closed")
         }
     }
 }

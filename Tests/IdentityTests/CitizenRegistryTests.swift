@@ -14,7 +14,7 @@ private struct IdentityFixture {
     init(now: Date = Date(timeIntervalSince1970: 1_795_000_000)) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)")
         database = try IdentityDatabase.open(in: directory)
-        registry = CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: { now })
+        registry = CitizenRegistry(store: SQLiteCitizenStore(database: database), auditTrail: OutboxAuditTrail(database: database), clock: { now })
     }
 
     func remove() {
@@ -23,6 +23,13 @@ private struct IdentityFixture {
 
     func pendingEvents() async throws -> Int {
         try await database.read { try Outbox.pendingCount(in: $0) }
+    }
+
+    /// The refusal codes of the audited registration rejections, in order.
+    func rejectionCodes() async throws -> [String] {
+        try await database.read { db in
+            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+        }.filter { $0.type == CitizenRegistrationRejected.eventType }.map { try $0.decodeData(as: CitizenRegistrationRejected.self).code }
     }
 }
 
@@ -56,7 +63,7 @@ struct CitizenRegistryTests {
         #expect(!String(decoding: CloudEventCoding.encode(logged.event), as: UTF8.self).contains("S1234567D"))
     }
 
-    @Test("bad fields are refused and nothing is stored", arguments: [
+    @Test("bad fields are refused with their own code, audited, and nothing else is stored", arguments: [
         ("S1234567A", "1985-06-15", SmartNationError.Code.identityNRICChecksum),
         ("S1234567D", "2099-01-01", .identityBirthDateInvalid),
         ("S1234567D", "1985-02-30", .identityBirthDateInvalid),
@@ -72,16 +79,19 @@ struct CitizenRegistryTests {
         badMobile.mobile = "12345678"
         await #expect(throws: SmartNationError(.identityMobileMalformed)) { try await fixture.registry.register(badMobile) }
         #expect(try await fixture.registry.citizen(nric: "S1234567D") == nil)
-        #expect(try await fixture.pendingEvents() == 0)
+        #expect(try await fixture.rejectionCodes() == [code.rawValue, SmartNationError.Code.identityMobileMalformed.rawValue],
+                "each refusal is audited with its code")
+        #expect(try await fixture.pendingEvents() == 2, "and nothing else is stored")
     }
 
-    @Test("an NRIC registers once; the second attempt stores no event")
+    @Test("an NRIC registers once; the second attempt is refused and audited, storing nothing else")
     func duplicate() async throws {
         let fixture = try IdentityFixture()
         defer { fixture.remove() }
         _ = try await fixture.registry.register(try registration())
         await #expect(throws: SmartNationError(.identityCitizenExists)) { try await fixture.registry.register(try registration()) }
-        #expect(try await fixture.pendingEvents() == 1)
+        #expect(try await fixture.rejectionCodes() == [SmartNationError.Code.identityCitizenExists.rawValue])
+        #expect(try await fixture.pendingEvents() == 2, "the registration and the audited refusal")
     }
 
     @Test("closing an account announces it once; a closed account cannot be closed again")

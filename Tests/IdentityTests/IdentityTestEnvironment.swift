@@ -32,7 +32,7 @@ struct IdentityTestEnvironment {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)")
         let database = try IdentityDatabase.open(in: directory)
         let clock = ManualClock()
-        let registry = CitizenRegistry(store: SQLiteCitizenStore(database: database), clock: { clock.now })
+        let registry = CitizenRegistry(store: SQLiteCitizenStore(database: database), auditTrail: OutboxAuditTrail(database: database), clock: { clock.now })
         let citizen = try await registry.register(registration)
         return IdentityTestEnvironment(
             directory: directory, clock: clock, database: database, registry: registry, subject: citizen.subject)

@@ -10,16 +10,33 @@ public struct CitizenRegistry: Sendable {
     public static let nationalityLengthMax = 40
 
     private let store: any CitizenStore
+    private let auditTrail: any AuditTrail
     private let clock: @Sendable () -> Date
 
-    /// Creates a registry over `store`; `clock` gives the current time (a fixed one in tests).
-    public init(store: any CitizenStore, clock: @escaping @Sendable () -> Date = Date.init) {
+    /// Creates a registry over `store`, recording refused registrations in `auditTrail`; `clock`
+    /// gives the current time (a fixed one in tests).
+    public init(store: any CitizenStore, auditTrail: any AuditTrail, clock: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
+        self.auditTrail = auditTrail
         self.clock = clock
     }
 
-    /// Opens an account. Refuses malformed fields and an NRIC already registered (even if closed).
+    /// Opens an account. Refuses malformed fields and an NRIC already registered (even if closed):
+    /// each refusal has its own code, is audited as ``CitizenRegistrationRejected`` and stores
+    /// nothing else.
     public func register(_ registration: CitizenRegistration) async throws(SmartNationError) -> Citizen {
+        do {
+            return try await admit(registration)
+        } catch {
+            if error.code != .storageUnavailable {
+                try await auditTrail.recordAudit(try CloudEvent(
+                    CitizenRegistrationRejected(code: error.code.rawValue), source: identityEventSource, time: clock()))
+            }
+            throw error
+        }
+    }
+
+    private func admit(_ registration: CitizenRegistration) async throws(SmartNationError) -> Citizen {
         let nric = try NRIC(registration.nric)
         let name = registration.name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= Self.nameLengthMax else {

@@ -20,3 +20,11 @@ public struct CitizenClosed: BusEvent, Hashable {
     /// Why it was closed, in an operator's words.
     public var reason: String
 }
+
+/// A registration was refused: the audit trail of bad input at the front door. It carries the
+/// refusal's code, never the identifier or the other fields typed.
+public struct CitizenRegistrationRejected: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.registration.rejected"
+    /// The stable error code of the refusal, such as `identity.nric.checksum`.
+    public var code: String
+}
