@@ -122,9 +122,12 @@ struct OpenIDRejectionTests {
             _ = try await fixture.provider.userinfo(PresentedAccessToken(scheme: "DPoP", token: tokens.accessToken, dpop: DPoPEvidence(proof: foreign, method: "GET", url: url)))
         } == .oauthDPoPKeyMismatch)
         let withoutATH = try fixture.keys.dpopProof(method: "GET", url: url, now: now)
-        #expect(await errorCode {
+        let refusedAtResource = await #expect(throws: SmartNationError.self) {
             _ = try await fixture.provider.userinfo(PresentedAccessToken(scheme: "DPoP", token: tokens.accessToken, dpop: DPoPEvidence(proof: withoutATH, method: "GET", url: url)))
-        } == .oauthDPoPProofInvalid)
+        }
+        #expect(refusedAtResource?.code == .oauthDPoPProofInvalid)
+        #expect(refusedAtResource?.httpStatus == 401, "a protected resource answers a refused proof with 401 and a DPoP challenge (RFC 9449 §7.1)")
+        #expect(refusedAtResource?.parameters["oauth_error"] == "invalid_dpop_proof")
         #expect(await errorCode {
             _ = try await fixture.provider.userinfo(PresentedAccessToken(scheme: "Bearer", token: tokens.accessToken, dpop: nil))
         } == .oauthDPoPProofInvalid)

@@ -32,7 +32,14 @@ extension OpenIDProvider {
                 guard presented.scheme.lowercased() == "dpop", let evidence = presented.dpop else {
                     throw .oauth(.oauthDPoPProofInvalid, "invalid_token", httpStatus: 401, "this token is DPoP-bound: use the DPoP scheme with a proof")
                 }
-                let proven = try await dpop.verify(evidence.proof, method: evidence.method, url: evidence.url, accessToken: presented.token)
+                let proven: String
+                do throws(SmartNationError) {
+                    proven = try await dpop.verify(evidence.proof, method: evidence.method, url: evidence.url, accessToken: presented.token)
+                } catch where error.code != .storageUnavailable {
+                    // At a protected resource a refused proof is 401 with a DPoP challenge (RFC 9449 §7.1),
+                    // not the token endpoint's 400.
+                    throw SmartNationError(error.code, parameters: error.parameters, httpStatus: 401)
+                }
                 guard proven == jkt else {
                     throw .oauth(.oauthDPoPKeyMismatch, "invalid_token", httpStatus: 401, "the DPoP proof is not by the token's key")
                 }
