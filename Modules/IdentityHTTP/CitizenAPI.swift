@@ -60,8 +60,9 @@ struct CitizenAPI: Sendable {
             return Response(status: .noContent)
         }
         group.get("/device-authorizations/{user_code}") { request, context in
-            _ = try await api.session(of: request)
-            let pending = try await platform.openID.pendingDeviceAuthorization(userCode: try context.parameters.require("user_code"))
+            let session = try await api.session(of: request)
+            let pending = try await platform.openID.pendingDeviceAuthorization(
+                userCode: try context.parameters.require("user_code"), subject: session.subject)
             return jsonResponse(.object([
                 "client_id": .string(pending.client.clientID), "client_name": .string(pending.client.name),
                 "attributes": .array(pending.scopes.attributes.sorted().map { .string($0.rawValue) }),

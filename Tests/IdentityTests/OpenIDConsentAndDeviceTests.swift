@@ -44,7 +44,7 @@ struct OpenIDConsentAndDeviceTests {
         }
         #expect(await errorCode { _ = try await poll() } == .oauthAuthorizationPending)
         #expect(await errorCode { _ = try await poll() } == .oauthSlowDown)
-        let pending = try await fixture.provider.pendingDeviceAuthorization(userCode: grant.userCode.lowercased())
+        let pending = try await fixture.provider.pendingDeviceAuthorization(userCode: grant.userCode.lowercased(), subject: fixture.subject)
         #expect(pending.client.clientID == fixture.client.clientID)
         #expect(pending.scopes.attributes == [.name])
         try await fixture.provider.decideDeviceAuthorization(
@@ -82,8 +82,33 @@ struct OpenIDConsentAndDeviceTests {
 
         let expiring = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid"], credentials: try fixture.credentials())
         fixture.clock.advance(by: fixture.settings.deviceCodeLifetime + 1)
-        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: expiring.userCode) } == .oauthUserCodeInvalid)
-        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: "AAAA-AAAA") } == .oauthUserCodeInvalid)
+        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: expiring.userCode, subject: fixture.subject) } == .oauthUserCodeInvalid)
+        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: "AAAA-AAAA", subject: fixture.subject) } == .oauthUserCodeInvalid)
+    }
+
+    @Test("user codes cannot be guessed: past the free wrong codes a citizen is locked out, even with the right one; each wrong code is audited")
+    func userCodeGuessing() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let grant = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid name"], credentials: try fixture.credentials())
+        for _ in 0...OpenIDProvider.userCodeFreeFailures {
+            #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: "BCDF-GHJK", subject: fixture.subject) }
+                == .oauthUserCodeInvalid)
+        }
+        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: grant.userCode, subject: fixture.subject) }
+            == .oauthUserCodeAttemptsExceeded)
+        #expect(await errorCode {
+            try await fixture.provider.decideDeviceAuthorization(
+                userCode: grant.userCode, subject: fixture.subject, methods: ["pwd"], authenticatedAt: fixture.clock.now, approved: true)
+        } == .oauthUserCodeAttemptsExceeded, "deciding is locked out too")
+        #expect(try await fixture.provider.pendingDeviceAuthorization(userCode: grant.userCode, subject: "another-citizen").client.clientID
+            == fixture.client.clientID, "another citizen is not")
+        fixture.clock.advance(by: 61)
+        #expect(try await fixture.provider.pendingDeviceAuthorization(userCode: grant.userCode, subject: fixture.subject).client.clientID
+            == fixture.client.clientID, "the lockout ends")
+        let rejections = try await fixture.rejectionCodes()
+        #expect(rejections.filter { $0 == SmartNationError.Code.oauthUserCodeInvalid.rawValue }.count == OpenIDProvider.userCodeFreeFailures + 1)
+        #expect(rejections.filter { $0 == SmartNationError.Code.oauthUserCodeAttemptsExceeded.rawValue }.count == 2)
     }
 
     @Test("key rotation keeps the old key in the JWKS for the overlap, then drops it; keys are sealed at rest")

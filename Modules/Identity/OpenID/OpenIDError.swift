@@ -87,6 +87,8 @@ extension SmartNationError.Code {
     public static let oauthDeviceCodeExpired = Self("identity.oauth.device_code_expired")
     /// A user code is unknown, expired or already decided.
     public static let oauthUserCodeInvalid = Self("identity.oauth.user_code_invalid")
+    /// The citizen entered too many wrong user codes; refused until the `until` parameter.
+    public static let oauthUserCodeAttemptsExceeded = Self("identity.oauth.user_code_attempts_exceeded")
     /// No consent of this citizen for this client.
     public static let oauthConsentNotFound = Self("identity.oauth.consent_not_found")
 }

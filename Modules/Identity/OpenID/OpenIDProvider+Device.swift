@@ -81,13 +81,39 @@ extension OpenIDProvider {
         }
     }
 
-    /// The pending device authorization behind a user code, for the citizen app to show.
-    public func pendingDeviceAuthorization(userCode: String) async throws(SmartNationError) -> PendingDeviceAuthorization {
-        let (clientID, scopes) = try await pendingDevice(userCode: userCode)
-        guard let client = try await clients.client(id: clientID) else {
-            throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")
+    /// The pending device authorization behind a user code, for the citizen `subject` to see in the
+    /// citizen app. A wrong code is audited and counts against the citizen's user-code attempts.
+    public func pendingDeviceAuthorization(userCode: String, subject: String) async throws(SmartNationError) -> PendingDeviceAuthorization {
+        try await audited(endpoint: "device_lookup", clientID: nil) { () async throws(SmartNationError) in
+            try await withUserCodeAttempt(by: subject) { () async throws(SmartNationError) in
+                let (clientID, scopes) = try await pendingDevice(userCode: userCode)
+                guard let client = try await clients.client(id: clientID) else {
+                    throw .oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code is unknown, expired or decided")
+                }
+                return PendingDeviceAuthorization(client: client, scopes: scopes)
+            }
         }
-        return PendingDeviceAuthorization(client: client, scopes: scopes)
+    }
+
+    /// Runs `body`, a citizen's use of a user code, under the guessing limit: past
+    /// ``OpenIDProvider/userCodeFreeFailures`` wrong codes the citizen is refused with
+    /// `identity.oauth.user_code_attempts_exceeded` (429) for a doubling time; a right code clears
+    /// the count.
+    private func withUserCodeAttempt<Result: Sendable>(
+        by subject: String, _ body: () async throws(SmartNationError) -> Result
+    ) async throws(SmartNationError) -> Result {
+        let key: [LoginThrottle.Key] = [.account("user-code:" + subject)]
+        if let until = userCodeAttempts.admit(key, now: clock()) {
+            throw SmartNationError(.oauthUserCodeAttemptsExceeded, parameters: ["until": until.formatted(.iso8601)], httpStatus: 429)
+        }
+        do {
+            let result = try await body()
+            userCodeAttempts.recordSuccess(key)
+            return result
+        } catch {
+            if error.code != .oauthUserCodeInvalid { userCodeAttempts.refund(key) }
+            throw error
+        }
     }
 
     /// The citizen's decision on a device authorization, made in the citizen app while logged in.
@@ -96,7 +122,9 @@ extension OpenIDProvider {
         userCode: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool, entityUEN: String? = nil
     ) async throws(SmartNationError) {
         try await audited(endpoint: "device_approval", clientID: nil) { () async throws(SmartNationError) in
-            let (clientID, scopes) = try await pendingDevice(userCode: userCode)
+            let (clientID, scopes) = try await withUserCodeAttempt(by: subject) { () async throws(SmartNationError) in
+                try await pendingDevice(userCode: userCode)
+            }
             guard let normalised = DeviceGrant.normalise(userCode: userCode) else { preconditionFailure("pendingDevice normalised it") }
             let now = clock()
             let event = try CloudEvent(

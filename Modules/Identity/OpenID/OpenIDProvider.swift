@@ -28,6 +28,13 @@ public struct OpenIDProvider: Sendable {
     let decodedCitizens = DecodedCitizenCache()
     /// The token endpoint's transactions, committed in groups under load.
     let tokenWrites: GroupCommit
+    /// Wrong user codes entered by each citizen (RFC 8628 §5.1: user codes are short enough to guess).
+    let userCodeAttempts = LoginThrottle(configuration: .init(
+        freeFailures: OpenIDProvider.userCodeFreeFailures, initialLockout: 60, maximumLockout: 3600))
+
+    /// Wrong user codes a citizen may enter before each further one locks them out, for 60 s and
+    /// doubling up to an hour.
+    public static let userCodeFreeFailures = 5
 
     /// The most pending pushed requests, codes and device codes one client may hold at once.
     public static let pendingPerClientMax = 10_000
