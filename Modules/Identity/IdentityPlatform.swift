@@ -28,9 +28,14 @@ public struct IdentityPlatform: Sendable {
     ///   - sealer: seals TOTP secrets, signing keys and CA keys at rest.
     ///   - issuer: the OpenID issuer identifier, the daemon's public base URL; certificates name
     ///     `<issuer>/pki/crl/issuing.crl` as their CRL distribution point.
+    ///   - allowsDevelopmentClients: whether OpenID clients may authenticate with a client secret
+    ///     (``OpenIDSettings/allowsDevelopmentClients``); off in production.
     public static func open(
-        in dataDirectory: URL, sealer: SecretSealer, issuer: String, clock: @escaping @Sendable () -> Date = Date.init
+        in dataDirectory: URL, sealer: SecretSealer, issuer: String, allowsDevelopmentClients: Bool = false,
+        clock: @escaping @Sendable () -> Date = Date.init
     ) async throws(SmartNationError) -> IdentityPlatform {
+        var settings = OpenIDSettings(issuer: issuer)
+        settings.allowsDevelopmentClients = allowsDevelopmentClients
         let database = try IdentityDatabase.open(in: dataDirectory)
         let citizens = CitizenRegistry(store: SQLiteCitizenStore(database: database), auditTrail: OutboxAuditTrail(database: database), clock: clock)
         let credentials = SQLiteCredentialStore(database: database, sealer: sealer)
@@ -45,7 +50,7 @@ public struct IdentityPlatform: Sendable {
             sessions: SessionManager(store: SQLiteSessionStore(database: database), clock: clock),
             devices: DeviceKeyRegistry(store: SQLiteDeviceKeyStore(database: database), auditTrail: credentials, clock: clock),
             openID: try await OpenIDProvider(
-                settings: OpenIDSettings(issuer: issuer), database: database, citizens: citizens, sealer: sealer, clock: clock),
+                settings: settings, database: database, citizens: citizens, sealer: sealer, clock: clock),
             pki: try await NationalPKI.open(
                 database: database, sealer: sealer, configuration: NationalPKI.Configuration(crlBaseURL: issuer + "/pki/crl"), clock: clock))
     }

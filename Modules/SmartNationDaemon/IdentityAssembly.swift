@@ -23,7 +23,10 @@ struct IdentityAssembly {
                 DaemonSecrets.randomBase64(byteCount: 32)
             }
         let issuer = configuration.identity.issuer ?? "http://\(configuration.http.host):\(configuration.http.port)"
-        let platform = try await IdentityPlatform.open(in: directory, sealer: try SecretSealer(base64Key: secretKey), issuer: issuer)
+        // The demo data registers a development client, so it needs them allowed.
+        let platform = try await IdentityPlatform.open(
+            in: directory, sealer: try SecretSealer(base64Key: secretKey), issuer: issuer,
+            allowsDevelopmentClients: configuration.identity.allowsDevelopmentClients || configuration.loadsDemoData)
         if configuration.loadsDemoData {
             try await IdentityDemoData.load(into: platform, logger: logger)
         }

@@ -26,7 +26,7 @@ struct IdentityHTTPFixture {
     static func run(_ body: @Sendable (IdentityHTTPFixture) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-http-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let platform = try await IdentityPlatform.open(in: directory, sealer: .random(), issuer: issuer)
+        let platform = try await IdentityPlatform.open(in: directory, sealer: .random(), issuer: issuer, allowsDevelopmentClients: true)
         let citizen = try await platform.citizens.register(CitizenRegistration(
             nric: nric, name: "Tan Ah Kow", dateOfBirth: "1980-01-31", sex: .male, nationality: "SINGAPORE CITIZEN",
             address: try RegisteredAddress(block: "1", street: "Orchard Road", unit: "#01-01", postalCode: "238801")))

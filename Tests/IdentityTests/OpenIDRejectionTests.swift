@@ -257,6 +257,28 @@ struct OpenIDRejectionTests {
         } == .oauthClientSecretWrong)
     }
 
+    @Test("with development clients off, a client without a JWKS cannot register, discovery offers no secrets, and a secret already issued stops working")
+    func developmentClientsOff() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let registration = ClientRegistration(name: "Dev app", redirectURIs: ["http://127.0.0.1:9000/cb"], scopes: ["openid"], jwks: nil, dpopBoundAccessTokens: false)
+        let registered = try await fixture.provider.clients.register(registration)
+        let secret = try #require(registered.secret)
+
+        var settings = fixture.settings
+        settings.allowsDevelopmentClients = false
+        let production = try await OpenIDProvider(
+            settings: settings, database: fixture.database, citizens: fixture.environment.registry, sealer: fixture.sealer)
+        #expect(await errorCode { _ = try await production.clients.register(registration) } == .oauthClientMetadataInvalid)
+        #expect(production.discoveryDocument["token_endpoint_auth_methods_supported"] == .array([.string("private_key_jwt")]))
+        var form = fixture.parForm(scope: "openid", redirectURI: "http://127.0.0.1:9000/cb")
+        form["client_id"] = registered.client.clientID
+        #expect(await errorCode {
+            _ = try await production.pushAuthorizationRequest(
+                form: form, credentials: ClientCredentials(basic: (registered.client.clientID, secret)), dpopProof: nil)
+        } == .oauthClientAuthenticationMissing)
+    }
+
     @Test("client registration refuses bad redirect URIs, unknown scopes and private or non-P-256 keys")
     func registrationChecks() async throws {
         let fixture = try await OpenIDTestFixture.make()

@@ -72,6 +72,8 @@ struct OpenIDTestFixture {
     var database: DatabasePool { environment.database }
     var settings: OpenIDSettings { provider.settings }
 
+    /// A provider over a fresh database with one citizen and one `private_key_jwt` client;
+    /// development clients are allowed, for the tests of `client_secret_basic`.
     static func make() async throws -> OpenIDTestFixture {
         let environment = try await IdentityTestEnvironment.make(
             registering: CitizenRegistration(
@@ -80,9 +82,10 @@ struct OpenIDTestFixture {
                 email: "ahkow@example.sg"))
         let clock = environment.clock
         let sealer = SecretSealer.random()
+        var settings = OpenIDSettings(issuer: issuer)
+        settings.allowsDevelopmentClients = true
         let provider = try await OpenIDProvider(
-            settings: OpenIDSettings(issuer: issuer), database: environment.database, citizens: environment.registry,
-            sealer: sealer, clock: { clock.now })
+            settings: settings, database: environment.database, citizens: environment.registry, sealer: sealer, clock: { clock.now })
         let keys = TestClientKeys()
         let client = try await provider.clients.register(
             ClientRegistration(name: "HDB Portal", redirectURIs: [redirectURI], scopes: ["openid", "name", "uinfin", "email"], jwks: keys.jwks)

@@ -68,6 +68,10 @@ final class ClientAuthenticator: Sendable {
             guard credentials.assertion == nil else {
                 throw .oauth(.oauthRequestInvalid, "invalid_request", "use one client authentication method")
             }
+            guard settings.allowsDevelopmentClients else {
+                throw Self.unauthorized(
+                    .oauthClientAuthenticationMissing, "client_secret_basic is off on this provider: authenticate with private_key_jwt")
+            }
             let client = try await knownClient(basic.clientID)
             guard case .clientSecretBasic(let secretHash) = client.authentication else {
                 throw Self.unauthorized(.oauthClientAuthenticationMissing, "this client authenticates with private_key_jwt")

@@ -22,16 +22,20 @@ public struct ClientRegistry: Sendable {
     static let cachedClientsMax = 10_000
 
     private let database: DatabasePool
+    private let allowsDevelopmentClients: Bool
     private let clock: @Sendable () -> Date
     private let cache = BoundedCache<String, OpenIDClient>(entriesMax: cachedClientsMax)
 
-    /// A registry over the identity database.
-    init(database: DatabasePool, clock: @escaping @Sendable () -> Date) {
+    /// A registry over the identity database; development clients register only when
+    /// `allowsDevelopmentClients` (``OpenIDSettings/allowsDevelopmentClients``).
+    init(database: DatabasePool, allowsDevelopmentClients: Bool, clock: @escaping @Sendable () -> Date) {
         self.database = database
+        self.allowsDevelopmentClients = allowsDevelopmentClients
         self.clock = clock
     }
 
-    /// Registers a client after checking its metadata; a development client (no JWKS) gets a secret.
+    /// Registers a client after checking its metadata; a development client (no JWKS) gets a secret
+    /// where the provider allows development clients, and is refused elsewhere.
     public func register(_ registration: ClientRegistration) async throws(SmartNationError) -> RegisteredClient {
         let name = registration.name.trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(name.count) else { throw Self.invalid("name must be 1 to 100 characters") }
@@ -51,6 +55,9 @@ public struct ClientRegistry: Sendable {
             authentication = .privateKeyJWT(jwks: jwks)
             secret = nil
         } else {
+            guard allowsDevelopmentClients else {
+                throw Self.invalid("a JWKS is required: this provider authenticates clients by private_key_jwt only (development clients are off)")
+            }
             let generated = RandomToken.make(byteCount: 32)
             authentication = .clientSecretBasic(secretHash: RandomToken.hash(generated))
             secret = generated

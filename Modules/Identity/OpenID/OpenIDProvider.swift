@@ -52,7 +52,7 @@ public struct OpenIDProvider: Sendable {
         self.citizens = citizens
         self.clock = clock
         tokenWrites = GroupCommit(writer: database)
-        clients = ClientRegistry(database: database, clock: clock)
+        clients = ClientRegistry(database: database, allowsDevelopmentClients: settings.allowsDevelopmentClients, clock: clock)
         businesses = BusinessRegistry(database: database, clock: clock)
         signingKeys = try await ProviderSigningKeys(database: database, sealer: sealer, overlap: settings.signingKeyOverlap, clock: clock)
         replayGuard = try await ReplayGuard.open(database: database, clock: clock)
@@ -81,7 +81,7 @@ public struct OpenIDProvider: Sendable {
             "grant_types_supported": strings(["authorization_code", "refresh_token", DeviceGrant.grantType]),
             "subject_types_supported": strings(["public"]),
             "id_token_signing_alg_values_supported": strings(["ES256"]),
-            "token_endpoint_auth_methods_supported": strings(["private_key_jwt", "client_secret_basic"]),
+            "token_endpoint_auth_methods_supported": strings(["private_key_jwt"] + (settings.allowsDevelopmentClients ? ["client_secret_basic"] : [])),
             "token_endpoint_auth_signing_alg_values_supported": strings(["ES256"]),
             "code_challenge_methods_supported": strings(["S256"]),
             "dpop_signing_alg_values_supported": strings(["ES256"]),

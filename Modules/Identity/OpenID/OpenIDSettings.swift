@@ -24,6 +24,10 @@ public struct OpenIDSettings: Sendable, Hashable {
     public var devicePollingInterval: TimeInterval = 5
     /// How long a retired signing key stays in the JWKS, so tokens it signed still verify.
     public var signingKeyOverlap: TimeInterval = 24 * 3600
+    /// Whether development clients, which authenticate with a client secret (`client_secret_basic`),
+    /// may register and authenticate. Off by default: the FAPI 2.0 profile admits only
+    /// `private_key_jwt` (or mutual TLS), so a production provider refuses secrets.
+    public var allowsDevelopmentClients = false
 
     /// Settings for the issuer `issuer`.
     public init(issuer: String) {

@@ -168,7 +168,8 @@ public struct ConfigurationLoader: Sendable {
         if let adminToken, adminToken.utf8.count < 16 || adminToken.utf8.count > 256 {
             throw Self.invalid("admin.token", source: values["admin.token"]!.source, value: "(hidden)")
         }
-        return .init(secretKey: secretKey, issuer: issuer, adminToken: adminToken)
+        return .init(
+            secretKey: secretKey, issuer: issuer, adminToken: adminToken, allowsDevelopmentClients: try boolean("identity.development_clients"))
     }
 
     // MARK: Typed readers

@@ -87,5 +87,7 @@ public struct SmartNationConfiguration: Sendable {
         public var issuer: String?
         /// The operator token for `/admin`; `nil`: a token file in the data directory.
         public var adminToken: String?
+        /// Whether OpenID clients may authenticate with a client secret (development clients).
+        public var allowsDevelopmentClients = false
     }
 }
