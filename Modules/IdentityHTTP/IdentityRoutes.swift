@@ -6,7 +6,8 @@ import Identity
 ///
 /// - OpenID provider: `/.well-known/openid-configuration`, `/oauth2/jwks`, `/oauth2/par`,
 ///   `/oauth2/authorize` (login and consent pages), `/oauth2/token`, `/oauth2/userinfo`,
-///   `/oauth2/revoke`, `/oauth2/introspect`, `/oauth2/device_authorization`.
+///   `/oauth2/revoke`, `/oauth2/introspect`, `/oauth2/device_authorization`, `/oauth2/device` (the
+///   device grant's verification page).
 /// - Citizen app: `/api/identity/sessions`, `/api/identity/consents`,
 ///   `/api/identity/device-authorizations/{user_code}`, `/api/identity/totp`,
 ///   `/api/identity/recovery-codes`, `/api/identity/devices`; devices log in at
@@ -30,6 +31,7 @@ public struct IdentityRoutes: Sendable {
     public func add<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
         OAuthEndpoints(provider: platform.openID).add(to: router)
         AuthorizationPages(platform: platform).add(to: router)
+        DeviceVerificationPage().add(to: router)
         let citizenAPI = CitizenAPI(platform: platform)
         let adminAPI = AdminAPI(platform: platform, adminToken: adminToken)
         citizenAPI.add(to: router)

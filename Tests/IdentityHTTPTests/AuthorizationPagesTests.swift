@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SmartNationCore
 import Testing
 
 @Suite("The authorization endpoint's login and consent pages over HTTP")
@@ -24,6 +25,28 @@ struct AuthorizationPagesTests {
             #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
             #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
             #expect(response.headers[.cacheControl] == "no-store")
+        }
+    }
+
+    @Test("the device grant's verification URI serves a page showing the kiosk's code and where to approve it; a bad code is not echoed")
+    func deviceVerificationPage() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let (authorization, _) = try await fixture.registerDevelopmentClient()
+            let started = try await fixture.postForm("/oauth2/device_authorization", [("scope", "openid name")], headers: [.authorization: authorization])
+            let grant = try IdentityHTTPFixture.json(started)
+            let complete = try #require(grant["verification_uri_complete"]?.stringValue)
+            let userCode = try #require(grant["user_code"]?.stringValue)
+            let path = String(complete.dropFirst(IdentityHTTPFixture.issuer.count))
+            #expect(path.hasPrefix("/oauth2/device?user_code="))
+            let page = try await fixture.send(.get, path.lowercased())
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(html.contains(userCode), "the code is shown, normalised")
+            #expect(html.contains(#"data-key="identity.page.device.instructions""#))
+            #expect(!html.lowercased().contains("<script") && !html.contains("<form"))
+            let injected = String(buffer: try await fixture.send(.get, "/oauth2/device?user_code=%3Cscript%3E").body)
+            #expect(!injected.contains("script") && !injected.contains("user-code"))
         }
     }
 

@@ -33,7 +33,7 @@ public struct DeviceGrant: Sendable, Hashable {
 
     /// A user code as typed: upper-cased, dashes and spaces removed, re-dashed; `nil` when it
     /// cannot be one.
-    static func normalise(userCode: String) -> String? {
+    public static func normalise(userCode: String) -> String? {
         let letters = userCode.uppercased().filter { $0 != "-" && $0 != " " }
         guard letters.count == 8, letters.allSatisfy(userCodeAlphabet.contains) else { return nil }
         return String(letters.prefix(4)) + "-" + String(letters.suffix(4))
