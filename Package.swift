@@ -255,12 +255,15 @@ let package = Package(
         .testTarget(
             name: "IdentityHTTPTests",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 "Identity",
                 "IdentityHTTP",
                 "SmartNationCore",
                 "SmartNationHTTP",
+                "ToolSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

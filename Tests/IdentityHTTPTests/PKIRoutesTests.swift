@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Identity
+import SmartNationCore
+import SwiftASN1
+import Testing
+import ToolSupport
+import X509
+
+@Suite("The national PKI over HTTP")
+struct PKIRoutesTests {
+    /// What `openssl crl` reads in a DER CRL: its text form.
+    static func crlText(_ der: Data) async throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("crl-\(UUID().uuidString).der")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try der.write(to: file)
+        let outcome = try await ChildProcess.run(searchingPath: ["openssl", "crl", "-inform", "DER", "-in", file.path, "-noout", "-text"])
+        try #require(outcome.status == 0, "openssl reads the CRL: \(outcome.standardError)")
+        return outcome.standardOutput
+    }
+
+    @Test("a citizen gets a certificate for a CSR on a session, signs with it, and the verification API and the CRL follow its revocation")
+    func certificateSignatureAndRevocation() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let session: HTTPFields = [.authorization: "Bearer \(try await fixture.sessionToken())"]
+            let key = P256.Signing.PrivateKey()
+            let csr = try CertificateSigningRequest(
+                version: .v1, subject: DistinguishedName { CommonName(fixture.subject) }, privateKey: Certificate.PrivateKey(key),
+                attributes: .init()).serializeAsPEM().pemString
+            #expect(try await fixture.postJSON("/api/identity/certificates", ["csr": csr]).status == .unauthorized, "issuing needs a session")
+            let malformed = try await fixture.postJSON("/api/identity/certificates", ["csr": "not a request"], headers: session)
+            #expect(try IdentityHTTPFixture.errorCode(malformed).first == "identity.pki.csr_malformed")
+
+            let issued = try await fixture.postJSON("/api/identity/certificates", ["csr": csr], headers: session)
+            #expect(issued.status == .created)
+            let certificate = try IdentityHTTPFixture.json(issued)
+            let serial = try #require(certificate["serial_number"]?.stringValue)
+            let pem = try #require(certificate["certificate_pem"]?.stringValue)
+            let listed = try IdentityHTTPFixture.json(try await fixture.send(.get, "/api/identity/certificates", headers: session))
+            #expect(listed["certificates"]?.arrayValue?.count == 1)
+
+            let issuingCA = try await fixture.send(.get, "/pki/ca/issuing.crt")
+            #expect(issuingCA.headers[.contentType] == "application/pkix-cert")
+            let document = Data("Lease of HDB flat, Blk 5 Tampines Ave 1".utf8)
+            let signature = try DocumentSigner.sign(
+                document, certificate: Data(try Certificate(pemEncoded: pem).serializeAsPEM().derBytes),
+                chain: [Data(issuingCA.body.readableBytesView)], privateKey: key)
+            func verify(_ signed: Data) async throws -> JSONValue {
+                try IdentityHTTPFixture.json(try await fixture.postJSON(
+                    "/api/identity/signatures/verify", ["document": signed.base64EncodedString(), "signature": signature.base64EncodedString()]))
+            }
+            let valid = try await verify(document)
+            #expect(valid["valid"] == .bool(true))
+            #expect(valid["signer"]?.stringValue == fixture.subject)
+            #expect(try await verify(document + Data("!".utf8))["reason"]?.stringValue == SignatureRejection.contentMismatch.rawValue)
+
+            let crl = try await fixture.send(.get, "/pki/crl/issuing.crl")
+            #expect(crl.status == .ok)
+            #expect(crl.headers[.contentType] == "application/pkix-crl")
+            #expect(try await Self.crlText(Data(crl.body.readableBytesView)).contains("No Revoked Certificates"))
+
+            let revoked = try await fixture.postJSON("/api/identity/certificates/\(serial)/revoke", ["reason": "keyCompromise"], headers: session)
+            #expect(revoked.status == .ok)
+            let reissued = try await Self.crlText(Data(try await fixture.send(.get, "/pki/crl/issuing.crl").body.readableBytesView))
+            #expect(reissued.uppercased().contains(serial.uppercased()), "the CRL served lists the revoked serial")
+            #expect(reissued.contains("Key Compromise"))
+            #expect(try await verify(document)["reason"]?.stringValue == SignatureRejection.revoked.rawValue)
+        }
+    }
+}
