@@ -83,6 +83,11 @@ struct OpenIDConsentAndDeviceTests {
         let expiring = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid"], credentials: try fixture.credentials())
         fixture.clock.advance(by: fixture.settings.deviceCodeLifetime + 1)
         #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: expiring.userCode, subject: fixture.subject) } == .oauthUserCodeInvalid)
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(
+                form: ["grant_type": DeviceGrant.grantType, "device_code": expiring.deviceCode], credentials: try fixture.credentials(),
+                dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        } == .oauthDeviceCodeExpired, "the kiosk's poll gets expired_token")
         #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: "AAAA-AAAA", subject: fixture.subject) } == .oauthUserCodeInvalid)
     }
 

@@ -74,6 +74,7 @@ struct OpenIDProviderTests {
         let code = try #require(try await fixture.authorize()["code"])
         #expect(await errorCode { _ = try await fixture.exchange(code: code, verifier: String(repeating: "a", count: 43)) } == .oauthPKCEMismatch)
         #expect(try await fixture.count("oidc_token") == 0)
+        #expect(try await fixture.rejectionCodes() == [SmartNationError.Code.oauthPKCEMismatch.rawValue], "the refusal is audited")
         _ = try await fixture.exchange(code: code)
     }
 
@@ -110,6 +111,8 @@ struct OpenIDProviderTests {
         #expect(await errorCode { _ = try await refresh(first.refreshToken) } == .oauthRefreshTokenReused)
         #expect(await errorCode { _ = try await refresh(second.refreshToken) } == .oauthRefreshTokenInvalid)
         #expect(await errorCode { _ = try await fixture.userinfo(second.accessToken) } == .oauthAccessTokenInvalid)
+        #expect(try await fixture.rejectionCodes()
+            == ([.oauthRefreshTokenReused, .oauthRefreshTokenInvalid, .oauthAccessTokenInvalid] as [SmartNationError.Code]).map(\.rawValue), "each refusal is audited")
     }
 
     @Test("tokens are stored by time-ordered key; a token stored by its plain hash, as before v12, still works")

@@ -93,6 +93,19 @@ struct OpenIDRejectionTests {
             _ = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: once, dpopProof: nil)
         } == .oauthClientAssertionReplayed)
         #expect(try await fixture.count("oidc_pushed_request") == 1)
+
+        let code = try #require(try await fixture.authorize()["code"])
+        for (credentials, expected) in cases.prefix(2) {
+            #expect(await errorCode {
+                _ = try await fixture.provider.token(
+                    form: OpenIDTestFixture.codeForm(code), credentials: credentials,
+                    dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+            } == expected, "the token endpoint checks assertions as PAR does")
+        }
+        #expect(try await fixture.count("oidc_token") == 0)
+        #expect(try await fixture.rejectionCodes()
+            == (cases.map(\.1) + [.oauthClientAssertionReplayed] + cases.prefix(2).map(\.1)).map(\.rawValue), "every refusal is audited with its code")
+        _ = try await fixture.exchange(code: code)
     }
 
     @Test("DPoP: required for a bound client; wrong URL, replayed proof, foreign key and missing ath are refused")
