@@ -63,8 +63,11 @@ struct AdminAPI: Sendable {
         }
         group.post("/signing-keys/rotate") { request, _ in
             try api.authorize(request)
-            try await platform.openID.signingKeys.rotate()
-            return jsonResponse(.object(["active_kid": .string(platform.openID.signingKeys.activeKeyID)]))
+            let next = try await platform.openID.signingKeys.rotate()
+            return jsonResponse(.object([
+                "active_kid": .string(platform.openID.signingKeys.activeKeyID), "next_kid": .string(next.keyID),
+                "next_signs_from": .string(next.signsFrom.formatted(.iso8601)),
+            ]))
         }
     }
 

@@ -56,7 +56,8 @@ struct OutboxRelayService: Service {
     }
 }
 
-/// Deletes expired pushed requests, codes, proofs and tokens once an hour.
+/// Deletes expired pushed requests, codes, proofs and tokens once an hour, and drops signing keys
+/// whose overlap has passed from the JWKS.
 struct OpenIDPruningService: Service {
     let provider: OpenIDProvider
     let logger: Logger
@@ -65,6 +66,7 @@ struct OpenIDPruningService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await provider.pruneExpired()
+                try await provider.signingKeys.refresh()
             } catch {
                 logger.warning("pruning expired OpenID state failed", metadata: ["error": "\(error)"])
             }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import SmartNationCore
@@ -61,5 +62,31 @@ struct IdentityMigrationTests {
         await #expect(throws: refusal) {
             try await replayGuard.claim(SingleUseKey(key: "assertion:client-1:live", expiresAt: now.addingTimeInterval(60), refusal: refusal))
         }
+    }
+
+    @Test("v14 lets keys stored before sign from their creation: the provider opened over them keeps signing with the newest")
+    func signingKeysSignFrom() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sn-identity-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: directory.appendingPathComponent("identity.sqlite").path)
+        try IdentityDatabase.migrator.migrate(pool, upTo: "identity v13: spent jti log by expiry")
+        let sealer = SecretSealer.random()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let (old, current) = (P256.Signing.PrivateKey(), P256.Signing.PrivateKey())
+        try await pool.write { db in
+            for (key, created, retired) in [(old, now.addingTimeInterval(-7200), now.addingTimeInterval(-3600) as Date?), (current, now.addingTimeInterval(-3600), nil)] {
+                try db.execute(
+                    sql: "INSERT INTO oidc_signing_key (kid, sealed_key, created_at, retired_at) VALUES (?, ?, ?, ?)",
+                    arguments: [JWKThumbprint.of(key.publicKey), sealer.seal(key.rawRepresentation, context: "oidc.signing_key"),
+                                created.timeIntervalSince1970, retired?.timeIntervalSince1970])
+            }
+        }
+        try IdentityDatabase.migrator.migrate(pool)
+        let keys = try await ProviderSigningKeys(database: pool, sealer: sealer, overlap: 24 * 3600, publicationLead: 600, clock: { now })
+        #expect(keys.activeKeyID == JWKThumbprint.of(current.publicKey))
+        let published = try JSONDecoder().decode(JSONValue.self, from: keys.jwks)
+        guard case .array(let listed)? = published["keys"] else { Issue.record("no keys"); return }
+        #expect(listed.count == 2, "the retired key is still within its overlap")
     }
 }

@@ -116,29 +116,50 @@ struct OpenIDConsentAndDeviceTests {
         #expect(rejections.filter { $0 == SmartNationError.Code.oauthUserCodeAttemptsExceeded.rawValue }.count == 2)
     }
 
-    @Test("key rotation keeps the old key in the JWKS for the overlap, then drops it; keys are sealed at rest")
+    @Test("a rotated key is published before it signs; the old key stays in the JWKS for the overlap, then drops out; keys are sealed at rest")
     func keyRotation() async throws {
         let fixture = try await OpenIDTestFixture.make()
         defer { fixture.remove() }
         let keys = fixture.provider.signingKeys
         let firstKID = keys.activeKeyID
+        func publishedKIDs() throws -> Set<String> {
+            let published = try JSONDecoder().decode(JSONValue.self, from: keys.jwks)
+            guard case .array(let listed)? = published["keys"] else { return [] }
+            #expect(listed.allSatisfy { $0["d"] == nil })
+            return Set(listed.compactMap { $0["kid"]?.stringValue })
+        }
+        func signingKID(of idToken: String) throws -> String? {
+            let header = try #require(idToken.split(separator: ".").first)
+            var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+            return try JSONDecoder().decode(JSONValue.self, from: try #require(Data(base64Encoded: base64)))["kid"]?.stringValue
+        }
         let before = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
-        try await keys.rotate()
-        #expect(keys.activeKeyID != firstKID)
-        let published = try JSONDecoder().decode(JSONValue.self, from: keys.jwks)
-        guard case .array(let listed)? = published["keys"] else { Issue.record("no keys"); return }
-        #expect(Set(listed.compactMap { $0["kid"]?.stringValue }) == [firstKID, keys.activeKeyID])
-        #expect(listed.allSatisfy { $0["d"] == nil })
+        let next = try await keys.rotate()
+        #expect(next.keyID != firstKID)
+        #expect(next.signsFrom == fixture.clock.now.addingTimeInterval(fixture.settings.signingKeyPublicationLead))
+        #expect(try publishedKIDs() == [firstKID, next.keyID], "the new key is published at once")
+        #expect(keys.activeKeyID == firstKID, "but does not sign yet")
+        let during = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        #expect(try signingKID(of: during.idToken) == firstKID)
         _ = try await fixture.provider.verifyIDToken(before.idToken, audience: fixture.client.clientID)
+        _ = try await fixture.provider.verifyIDToken(during.idToken, audience: fixture.client.clientID)
 
-        fixture.clock.advance(by: fixture.settings.signingKeyOverlap + 1)
-        try await keys.rotate()
-        let later = try JSONDecoder().decode(JSONValue.self, from: keys.jwks)
-        guard case .array(let remaining)? = later["keys"] else { Issue.record("no keys"); return }
-        #expect(!remaining.contains { $0["kid"]?.stringValue == firstKID })
+        fixture.clock.advance(by: fixture.settings.signingKeyPublicationLead)
+        #expect(keys.activeKeyID == next.keyID, "once the lead has passed it signs")
+        let after = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        #expect(try signingKID(of: after.idToken) == next.keyID)
+        _ = try await fixture.provider.verifyIDToken(after.idToken, audience: fixture.client.clientID)
+
+        fixture.clock.advance(by: fixture.settings.signingKeyOverlap - 1)
+        try await keys.refresh()
+        #expect(try publishedKIDs() == [firstKID, next.keyID], "the old key stays for the overlap")
+        fixture.clock.advance(by: 2)
+        try await keys.refresh()
+        #expect(try publishedKIDs() == [next.keyID], "then drops out, without another rotation")
 
         #expect(await errorCode {
-            _ = try await ProviderSigningKeys(database: fixture.database, sealer: .random(), overlap: 60)
+            _ = try await ProviderSigningKeys(database: fixture.database, sealer: .random(), overlap: 60, publicationLead: 600)
         } == .identitySecretUnreadable)
     }
 }

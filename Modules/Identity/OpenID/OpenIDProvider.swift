@@ -54,7 +54,9 @@ public struct OpenIDProvider: Sendable {
         tokenWrites = GroupCommit(writer: database)
         clients = ClientRegistry(database: database, allowsDevelopmentClients: settings.allowsDevelopmentClients, clock: clock)
         businesses = BusinessRegistry(database: database, clock: clock)
-        signingKeys = try await ProviderSigningKeys(database: database, sealer: sealer, overlap: settings.signingKeyOverlap, clock: clock)
+        signingKeys = try await ProviderSigningKeys(
+            database: database, sealer: sealer, overlap: settings.signingKeyOverlap, publicationLead: settings.signingKeyPublicationLead,
+            clock: clock)
         replayGuard = try await ReplayGuard.open(database: database, clock: clock)
         authenticator = ClientAuthenticator(registry: clients, replayGuard: replayGuard, settings: settings, clock: clock)
         dpop = DPoPVerifier(replayGuard: replayGuard, settings: settings, clock: clock)

@@ -24,6 +24,9 @@ public struct OpenIDSettings: Sendable, Hashable {
     public var devicePollingInterval: TimeInterval = 5
     /// How long a retired signing key stays in the JWKS, so tokens it signed still verify.
     public var signingKeyOverlap: TimeInterval = 24 * 3600
+    /// How long a new signing key is published before it signs: longer than clients may cache the
+    /// JWKS (`/oauth2/jwks` says `max-age=300`), so they hold it before they meet a token it signed.
+    public var signingKeyPublicationLead: TimeInterval = 600
     /// Whether development clients, which authenticate with a client secret (`client_secret_basic`),
     /// may register and authenticate. Off by default: the FAPI 2.0 profile admits only
     /// `private_key_jwt` (or mutual TLS), so a production provider refuses secrets.

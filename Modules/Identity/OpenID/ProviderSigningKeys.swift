@@ -5,41 +5,63 @@ import JWTKit
 import SmartNationCore
 import Synchronization
 
-/// The provider's ES256 signing keys: one active key signs; keys retired by ``rotate()`` stay in
-/// the JWKS for ``OpenIDSettings/signingKeyOverlap`` so tokens they signed still verify.
+/// The provider's ES256 signing keys: one active key signs. ``rotate()`` publishes a new key at
+/// once but lets it sign only after ``OpenIDSettings/signingKeyPublicationLead``, longer than
+/// clients cache the JWKS, so no client meets a token signed by a key it has not fetched; the key it
+/// replaces stays in the JWKS for ``OpenIDSettings/signingKeyOverlap`` after that, so tokens it
+/// signed still verify. ``refresh()`` drops keys whose overlap has passed.
 ///
 /// Keys are created on first use, sealed at rest with the ``SecretSealer`` and named by their
 /// RFC 7638 thumbprint. jwt-kit holds the key set and verifies; signing, the hot path of the token
 /// endpoint, writes the compact JWS (RFC 7515 §7.1) itself with the platform's JSON writer and
 /// swift-crypto — measured in `docs/performance.md` — and every test verifies the result with jwt-kit.
 public final class ProviderSigningKeys: Sendable {
-    private struct KeySet: Sendable {
-        var activeKID: JWKIdentifier
-        var activeKey: P256.Signing.PrivateKey
-        /// The base64url JOSE header of ID tokens the active key signs.
+    /// A published key that signs from `signsFrom` until the next one's time comes.
+    private struct Signer: Sendable {
+        var signsFrom: Date
+        var kid: String
+        var key: P256.Signing.PrivateKey
+        /// The base64url JOSE header of the ID tokens it signs.
         var encodedHeader: String
+    }
+
+    private struct KeySet: Sendable {
+        /// Every published key, by the time it starts signing.
+        var signers: [Signer]
         var collection: JWTKeyCollection
         var jwks: Data
+
+        /// The key that signs at `now`: the published one whose time came last.
+        func signer(at now: Date) -> Signer {
+            guard let signer = signers.last(where: { $0.signsFrom <= now }) ?? signers.first else {
+                preconditionFailure("a key set holds a key")
+            }
+            return signer
+        }
     }
 
     private static let sealingContext = "oidc.signing_key"
     private let database: DatabasePool
     private let sealer: SecretSealer
     private let overlap: TimeInterval
+    private let publicationLead: TimeInterval
     private let clock: @Sendable () -> Date
     private let current: Mutex<KeySet>
 
-    /// Loads the signing keys, creating the first one when there is none.
+    /// Loads the signing keys, creating the first one (signing at once) when there is none.
     public init(
-        database: DatabasePool, sealer: SecretSealer, overlap: TimeInterval, clock: @escaping @Sendable () -> Date = Date.init
+        database: DatabasePool, sealer: SecretSealer, overlap: TimeInterval, publicationLead: TimeInterval,
+        clock: @escaping @Sendable () -> Date = Date.init
     ) async throws(SmartNationError) {
+        precondition(overlap >= 0 && publicationLead >= 0, "key times are not negative")
         self.database = database
         self.sealer = sealer
         self.overlap = overlap
+        self.publicationLead = publicationLead
         self.clock = clock
         var keySet = try await Self.load(database: database, sealer: sealer, overlap: overlap, now: clock())
         if keySet == nil {
-            try await Self.insertNewKey(database: database, sealer: sealer, retiringActive: false, now: clock())
+            try await Self.insertNewKey(database: database, sealer: sealer, signsFrom: clock(), now: clock())
             keySet = try await Self.load(database: database, sealer: sealer, overlap: overlap, now: clock())
         }
         guard let keySet else { preconditionFailure("a signing key was just stored") }
@@ -50,11 +72,18 @@ public final class ProviderSigningKeys: Sendable {
     public var jwks: Data { current.withLock { $0.jwks } }
 
     /// The key id of the key that signs now.
-    public var activeKeyID: String { current.withLock { $0.activeKID.string } }
+    public var activeKeyID: String {
+        let now = clock()
+        return current.withLock { $0.signer(at: now).kid }
+    }
 
     /// Signs an ID token's claims with the active key: `alg` ES256, `typ` JWT, `kid` the active key's.
     public func sign(_ claims: IDTokenClaims) throws(SmartNationError) -> String {
-        let (key, header) = current.withLock { ($0.activeKey, $0.encodedHeader) }
+        let now = clock()
+        let (key, header) = current.withLock { keySet in
+            let signer = keySet.signer(at: now)
+            return (signer.key, signer.encodedHeader)
+        }
         let signingInput = header + "." + Data(JSONWriter.bytes(of: claims.jsonValue)).base64URLEncoded
         do {
             return signingInput + "." + (try key.signature(for: Data(signingInput.utf8))).rawRepresentation.base64URLEncoded
@@ -74,31 +103,46 @@ public final class ProviderSigningKeys: Sendable {
         }
     }
 
-    /// Makes a new key the signing key; the old one stays published for the overlap period.
-    public func rotate() async throws(SmartNationError) {
-        try await Self.insertNewKey(database: database, sealer: sealer, retiringActive: true, now: clock())
+    /// Publishes a new key that becomes the signing key once the publication lead has passed; the
+    /// key it replaces signs until then and stays published for the overlap after. Returns the new
+    /// key's id and when it starts signing.
+    @discardableResult
+    public func rotate() async throws(SmartNationError) -> (keyID: String, signsFrom: Date) {
+        let now = clock()
+        let signsFrom = now.addingTimeInterval(publicationLead)
+        let keyID = try await Self.insertNewKey(database: database, sealer: sealer, signsFrom: signsFrom, now: now)
+        try await refresh()
+        return (keyID, signsFrom)
+    }
+
+    /// Reloads the published keys, dropping those whose overlap has passed (the daemon calls it
+    /// hourly, with the pruning of expired OAuth state).
+    public func refresh() async throws(SmartNationError) {
         guard let keySet = try await Self.load(database: database, sealer: sealer, overlap: overlap, now: clock()) else {
-            preconditionFailure("a signing key was just stored")
+            preconditionFailure("a provider always keeps a signing key")
         }
         current.withLock { $0 = keySet }
     }
 
-    private static func insertNewKey(database: DatabasePool, sealer: SecretSealer, retiringActive: Bool, now: Date) async throws(SmartNationError) {
+    /// Stores a new key signing from `signsFrom`, and returns its id; the key signing until then is
+    /// retired at that time.
+    @discardableResult
+    private static func insertNewKey(database: DatabasePool, sealer: SecretSealer, signsFrom: Date, now: Date) async throws(SmartNationError) -> String {
         let key = P256.Signing.PrivateKey()
         let kid = JWKThumbprint.of(key.publicKey)
         let sealed = sealer.seal(key.rawRepresentation, context: sealingContext)
         do {
             try await database.write { db in
-                if retiringActive {
-                    try db.execute(sql: "UPDATE oidc_signing_key SET retired_at = ? WHERE retired_at IS NULL", arguments: [now.timeIntervalSince1970])
-                }
                 try db.execute(
-                    sql: "INSERT INTO oidc_signing_key (kid, sealed_key, created_at) VALUES (?, ?, ?)",
-                    arguments: [kid, sealed, now.timeIntervalSince1970])
+                    sql: "UPDATE oidc_signing_key SET retired_at = ? WHERE retired_at IS NULL", arguments: [signsFrom.timeIntervalSince1970])
+                try db.execute(
+                    sql: "INSERT INTO oidc_signing_key (kid, sealed_key, created_at, signs_from) VALUES (?, ?, ?, ?)",
+                    arguments: [kid, sealed, now.timeIntervalSince1970, signsFrom.timeIntervalSince1970])
             }
         } catch {
             throw .storage(error)
         }
+        return kid
     }
 
     private static func load(database: DatabasePool, sealer: SecretSealer, overlap: TimeInterval, now: Date) async throws(SmartNationError) -> KeySet? {
@@ -106,35 +150,33 @@ public final class ProviderSigningKeys: Sendable {
         do {
             rows = try database.read { db in
                 try Row.fetchAll(
-                    db, sql: "SELECT kid, sealed_key, retired_at FROM oidc_signing_key WHERE retired_at IS NULL OR retired_at > ? ORDER BY retired_at IS NULL DESC, created_at DESC",
+                    db, sql: "SELECT kid, sealed_key, signs_from FROM oidc_signing_key WHERE retired_at IS NULL OR retired_at > ? ORDER BY signs_from",
                     arguments: [now.timeIntervalSince1970 - overlap])
             }
         } catch {
             throw .storage(error)
         }
-        guard let newest = rows.first, newest["retired_at"] as Double? == nil else { return nil }
+        guard !rows.isEmpty else { return nil }
         let collection = JWTKeyCollection()
         var published: [JSONValue] = []
-        var activeKey: P256.Signing.PrivateKey?
+        var signers: [Signer] = []
         for row in rows {
             let kid: String = row["kid"]
             let raw = try sealer.open(row["sealed_key"], context: sealingContext)
             do {
                 let key = try P256.Signing.PrivateKey(rawRepresentation: raw)
-                if activeKey == nil { activeKey = key }
                 await collection.add(ecdsa: try ES256PrivateKey(backing: key), kid: JWKIdentifier(string: kid))
                 published.append(P256Coordinates(key.publicKey).jwk(kid: kid))
+                let header = JSONValue.object(["alg": .string("ES256"), "typ": .string("JWT"), "kid": .string(kid)])
+                signers.append(Signer(
+                    signsFrom: Date(timeIntervalSince1970: row["signs_from"]), kid: kid, key: key,
+                    encodedHeader: Data(JSONWriter.bytes(of: header)).base64URLEncoded))
             } catch {
                 throw SmartNationError(.identitySecretUnreadable, parameters: ["context": sealingContext], httpStatus: 500)
             }
         }
         let jwks: Data
         do { jwks = try JSONEncoder().encode(JSONValue.object(["keys": .array(published)])) } catch { throw .storage(error) }
-        guard let activeKey else { return nil }
-        let kid: String = newest["kid"]
-        let header = JSONValue.object(["alg": .string("ES256"), "typ": .string("JWT"), "kid": .string(kid)])
-        return KeySet(
-            activeKID: JWKIdentifier(string: kid), activeKey: activeKey,
-            encodedHeader: Data(JSONWriter.bytes(of: header)).base64URLEncoded, collection: collection, jwks: jwks)
+        return KeySet(signers: signers, collection: collection, jwks: jwks)
     }
 }

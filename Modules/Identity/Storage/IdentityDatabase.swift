@@ -121,6 +121,13 @@ public enum IdentityDatabase {
                 DROP TABLE oidc_used_jti;
                 """)
         }
+        migrator.registerMigration("identity v14: signing keys published before they sign") { db in
+            // A key signs from `signs_from`; keys stored before signed from their creation.
+            try db.execute(sql: """
+                ALTER TABLE oidc_signing_key ADD COLUMN signs_from REAL;
+                UPDATE oidc_signing_key SET signs_from = created_at;
+                """)
+        }
         return migrator
     }
 }
