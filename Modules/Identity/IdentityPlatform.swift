@@ -30,9 +30,11 @@ public struct IdentityPlatform: Sendable {
     ///     `<issuer>/pki/crl/issuing.crl` as their CRL distribution point.
     ///   - allowsDevelopmentClients: whether OpenID clients may authenticate with a client secret
     ///     (``OpenIDSettings/allowsDevelopmentClients``); off in production.
+    ///   - passwordHasher: the cost new password hashes are made with; a password stored at another
+    ///     cost is rehashed at this one when its citizen next logs in.
     public static func open(
         in dataDirectory: URL, sealer: SecretSealer, issuer: String, allowsDevelopmentClients: Bool = false,
-        clock: @escaping @Sendable () -> Date = Date.init
+        passwordHasher: PasswordHasher = PasswordHasher(), clock: @escaping @Sendable () -> Date = Date.init
     ) async throws(SmartNationError) -> IdentityPlatform {
         var settings = OpenIDSettings(issuer: issuer)
         settings.allowsDevelopmentClients = allowsDevelopmentClients
@@ -41,7 +43,7 @@ public struct IdentityPlatform: Sendable {
         let credentials = SQLiteCredentialStore(database: database, sealer: sealer)
         let passwordLogin: PasswordLogin
         do {
-            passwordLogin = try PasswordLogin(citizens: citizens, credentials: credentials, clock: clock)
+            passwordLogin = try PasswordLogin(citizens: citizens, credentials: credentials, hasher: passwordHasher, clock: clock)
         } catch {
             throw SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 500)
         }

@@ -26,7 +26,8 @@ struct IdentityAssembly {
         // The demo data registers a development client, so it needs them allowed.
         let platform = try await IdentityPlatform.open(
             in: directory, sealer: try SecretSealer(base64Key: secretKey), issuer: issuer,
-            allowsDevelopmentClients: configuration.identity.allowsDevelopmentClients || configuration.loadsDemoData)
+            allowsDevelopmentClients: configuration.identity.allowsDevelopmentClients || configuration.loadsDemoData,
+            passwordHasher: PasswordHasher(rounds: configuration.identity.passwordRounds))
         if configuration.loadsDemoData {
             try await IdentityDemoData.load(into: platform, logger: logger)
         }

@@ -13,6 +13,8 @@ struct ConfigurationTests {
         #expect(configuration.mqtt.url == nil)
         #expect(configuration.log.format == .text)
         #expect(configuration.bridge.publishPatterns.map(\.description) == ["sg.smartnation.*"])
+        #expect(configuration.identity.passwordRounds == 600_000)
+        #expect(!configuration.identity.allowsDevelopmentClients)
     }
 
     @Test("flags override the environment, which overrides the file")
@@ -29,13 +31,16 @@ struct ConfigurationTests {
               publish: [sg.smartnation.payments.*, sg.smartnation.sensors.*]
             """, path: "test.yaml")
         try loader.addEnvironment(["SMARTNATION_HTTP_ADDRESS": "127.0.0.1:9100", "SMARTNATION_DATA_DIR": "/from/env",
-                                   "SMARTNATION_SERVER": "http://ignored", "SMARTNATION_BUS_BUFFER_CAPACITY": "64"])
+                                   "SMARTNATION_SERVER": "http://ignored", "SMARTNATION_BUS_BUFFER_CAPACITY": "64",
+                                   "SMARTNATION_IDENTITY_PASSWORD_ROUNDS": "700000", "SMARTNATION_IDENTITY_DEVELOPMENT_CLIENTS": "true"])
         try loader.addFlag("--http", key: "http.address", value: "127.0.0.1:9200")
         let configuration = try loader.resolve()
         #expect(configuration.http.port == 9200)
         #expect(configuration.dataDirectory.path == "/from/env")
         #expect(configuration.log.format == .json)
         #expect(configuration.busBufferCapacity == 64)
+        #expect(configuration.identity.passwordRounds == 700_000)
+        #expect(configuration.identity.allowsDevelopmentClients)
         #expect(configuration.bridge.publishPatterns.count == 2)
     }
 
@@ -63,6 +68,8 @@ struct ConfigurationTests {
             ("SMARTNATION_MQTT_URL", "http://broker", "mqtt.url"),
             ("SMARTNATION_BRIDGE_ENABLED", "perhaps", "bridge.enabled"),
             ("SMARTNATION_BRIDGE_PUBLISH", "sg..x", "bridge.publish"),
+            ("SMARTNATION_IDENTITY_PASSWORD_ROUNDS", "1000", "identity.password_rounds"),
+            ("SMARTNATION_IDENTITY_DEVELOPMENT_CLIENTS", "sometimes", "identity.development_clients"),
         ])
     func badValue(variable: String, value: String, key: String) throws {
         var loader = ConfigurationLoader()

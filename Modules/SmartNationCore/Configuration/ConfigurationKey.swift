@@ -57,6 +57,8 @@ public struct ConfigurationKey: Sendable, Hashable {
               summary: "Seals TOTP secrets, OpenID signing keys and CA keys at rest. Unset: generated once into <data_dir>/identity-secret.key (mode 0600); supply it from a secret store in production."),
         .init(name: "identity.issuer", expected: "an http:// or https:// URL without a trailing slash", defaultValue: nil,
               summary: "The OpenID issuer identifier, the public base URL integrators reach. Unset: http:// and http.address."),
+        .init(name: "identity.password_rounds", expected: "an integer from 210000 to 10000000", defaultValue: "600000",
+              summary: "PBKDF2-HMAC-SHA256 rounds for new password hashes (OWASP: 600,000). A password stored at another cost is rehashed at this one at its next login."),
         .init(name: "identity.development_clients", expected: "true or false", defaultValue: "false",
               summary: "Whether OpenID clients may register without a JWKS and authenticate with a client secret (client_secret_basic). Off in production, as FAPI 2.0 asks; demo_data turns it on."),
         .init(name: "admin.token", expected: "16 to 256 characters", defaultValue: nil,

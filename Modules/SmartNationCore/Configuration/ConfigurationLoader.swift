@@ -169,7 +169,8 @@ public struct ConfigurationLoader: Sendable {
             throw Self.invalid("admin.token", source: values["admin.token"]!.source, value: "(hidden)")
         }
         return .init(
-            secretKey: secretKey, issuer: issuer, adminToken: adminToken, allowsDevelopmentClients: try boolean("identity.development_clients"))
+            secretKey: secretKey, issuer: issuer, adminToken: adminToken, allowsDevelopmentClients: try boolean("identity.development_clients"),
+            passwordRounds: try integer("identity.password_rounds", in: 210_000...10_000_000))
     }
 
     // MARK: Typed readers

@@ -89,5 +89,7 @@ public struct SmartNationConfiguration: Sendable {
         public var adminToken: String?
         /// Whether OpenID clients may authenticate with a client secret (development clients).
         public var allowsDevelopmentClients = false
+        /// PBKDF2-HMAC-SHA256 rounds for new password hashes.
+        public var passwordRounds = 600_000
     }
 }
