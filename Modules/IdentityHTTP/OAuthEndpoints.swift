@@ -24,56 +24,73 @@ struct OAuthEndpoints: Sendable {
         router.post("/oauth2/par") { request, context in
             var request = request
             return await oauthEndpoint { () async throws(SmartNationError) in
-                let form = try await request.formParameters(context: context)
-                let pushed = try await provider.pushAuthorizationRequest(
-                    form: form, credentials: try request.clientCredentials(form: form), dpopProof: try request.dpopProof())
+                let input = try await ClientRequest.read(&request, context: context, endpoint: "par", provider: provider)
+                let pushed = try await provider.pushAuthorizationRequest(form: input.form, credentials: input.credentials, dpopProof: input.dpopProof)
                 return jsonResponse(.object(["request_uri": .string(pushed.requestURI), "expires_in": .integer(Int64(pushed.expiresIn))]), status: .created)
             }
         }
         router.post("/oauth2/token") { request, context in
             var request = request
             return await oauthEndpoint { () async throws(SmartNationError) in
-                let form = try await request.formParameters(context: context)
-                let tokens = try await provider.token(
-                    form: form, credentials: try request.clientCredentials(form: form), dpopProof: try request.dpopProof())
-                return jsonResponse(tokens.json)
+                let input = try await ClientRequest.read(&request, context: context, endpoint: "token", provider: provider)
+                return jsonResponse(try await provider.token(form: input.form, credentials: input.credentials, dpopProof: input.dpopProof).json)
             }
         }
         router.post("/oauth2/device_authorization") { request, context in
             var request = request
             return await oauthEndpoint { () async throws(SmartNationError) in
-                let form = try await request.formParameters(context: context)
-                let grant = try await provider.startDeviceAuthorization(form: form, credentials: try request.clientCredentials(form: form))
-                return jsonResponse(grant.json)
+                let input = try await ClientRequest.read(&request, context: context, endpoint: "device_authorization", provider: provider)
+                return jsonResponse(try await provider.startDeviceAuthorization(form: input.form, credentials: input.credentials).json)
             }
         }
         router.post("/oauth2/revoke") { request, context in
             var request = request
             return await oauthEndpoint { () async throws(SmartNationError) in
-                let form = try await request.formParameters(context: context)
-                try await provider.revoke(form: form, credentials: try request.clientCredentials(form: form))
+                let input = try await ClientRequest.read(&request, context: context, endpoint: "revoke", provider: provider)
+                try await provider.revoke(form: input.form, credentials: input.credentials)
                 return Response(status: .ok, headers: [.cacheControl: "no-store"])
             }
         }
         router.post("/oauth2/introspect") { request, context in
             var request = request
             return await oauthEndpoint { () async throws(SmartNationError) in
-                let form = try await request.formParameters(context: context)
-                return jsonResponse(try await provider.introspect(form: form, credentials: try request.clientCredentials(form: form)))
+                let input = try await ClientRequest.read(&request, context: context, endpoint: "introspect", provider: provider)
+                return jsonResponse(try await provider.introspect(form: input.form, credentials: input.credentials))
             }
         }
         let userinfo: @Sendable (Request, Context) async throws -> Response = { request, _ in
             await oauthEndpoint { () async throws(SmartNationError) in
-                guard let (scheme, token) = request.authorizationToken() else {
-                    throw SmartNationError(.oauthAccessTokenInvalid, parameters: ["oauth_error": "invalid_token", "reason": "an access token is required"], httpStatus: 401)
+                let presented = try await provider.auditingRefusals(endpoint: "userinfo") { () async throws(SmartNationError) in
+                    guard let (scheme, token) = request.authorizationToken() else {
+                        throw SmartNationError(.oauthAccessTokenInvalid, parameters: ["oauth_error": "invalid_token", "reason": "an access token is required"], httpStatus: 401)
+                    }
+                    let evidence = try request.dpopProof().map {
+                        DPoPEvidence(proof: $0, method: request.method.rawValue, url: provider.settings.userinfoEndpoint)
+                    }
+                    return PresentedAccessToken(scheme: scheme, token: token, dpop: evidence)
                 }
-                let evidence = try request.dpopProof().map {
-                    DPoPEvidence(proof: $0, method: request.method.rawValue, url: provider.settings.userinfoEndpoint)
-                }
-                return jsonResponse(try await provider.userinfo(PresentedAccessToken(scheme: scheme, token: token, dpop: evidence)))
+                return jsonResponse(try await provider.userinfo(presented))
             }
         }
         router.get("/oauth2/userinfo", use: userinfo)
         router.post("/oauth2/userinfo", use: userinfo)
+    }
+}
+
+/// A client's request to an OAuth endpoint as the HTTP edge reads it: the form, the client's
+/// credentials and the DPoP proof. A request that cannot be read (a repeated parameter, a malformed
+/// Basic header, two proofs) is refused and audited like the provider's own refusals.
+private struct ClientRequest: Sendable {
+    let form: [String: String]
+    let credentials: ClientCredentials
+    let dpopProof: String?
+
+    static func read(
+        _ request: inout Request, context: some RequestContext, endpoint: String, provider: OpenIDProvider
+    ) async throws(SmartNationError) -> ClientRequest {
+        try await provider.auditingRefusals(endpoint: endpoint) { () async throws(SmartNationError) in
+            let form = try await request.formParameters(context: context)
+            return ClientRequest(form: form, credentials: try request.clientCredentials(form: form), dpopProof: try request.dpopProof())
+        }
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import SmartNationCore
 import Testing
 
@@ -96,6 +98,22 @@ struct OAuthEndpointsTests {
             #expect(body.strings("error", "code") == ["invalid_request", "core.http.body_invalid"])
             #expect(body["error_description"]?.stringValue?.contains("scope") == true)
             #expect(try await fixture.pushRequest(authorization: authorization, clientID: clientID).hasPrefix("urn:ietf:params:oauth:request_uri:"))
+        }
+    }
+
+    @Test("requests refused at the HTTP edge — a repeated token parameter, a malformed Basic header, no access token at userinfo — are audited")
+    func edgeRefusalsAreAudited() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let repeated = try await fixture.postForm("/oauth2/token", [("grant_type", "authorization_code"), ("code", "a"), ("code", "b")])
+            #expect(try IdentityHTTPFixture.json(repeated).strings("error", "code") == ["invalid_request", "core.http.body_invalid"])
+            _ = try await fixture.postForm("/oauth2/par", [("client_id", "x")], headers: [.authorization: "Basic !!!"])
+            _ = try await fixture.send(.get, "/oauth2/userinfo")
+            let rejections = try await fixture.platform.database.read { db in
+                try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+            }.filter { $0.type == OAuthRequestRejected.eventType }.map { try $0.decodeData(as: OAuthRequestRejected.self) }
+            #expect(rejections.map(\.endpoint) == ["token", "par", "userinfo"])
+            #expect(rejections.first?.code == "core.http.body_invalid")
+            #expect(rejections.last?.code == "identity.oauth.access_token_invalid")
         }
     }
 

@@ -124,6 +124,14 @@ public struct OpenIDProvider: Sendable {
 
     /// Runs `body`; when it refuses the request, writes ``OAuthRequestRejected`` to the audit trail
     /// and rethrows.
+    /// Runs `body`, the HTTP edge's reading of a request for `endpoint` (its form, credentials and
+    /// proof headers), auditing a refusal as ``OAuthRequestRejected`` as the provider's own are.
+    public func auditingRefusals<Result: Sendable>(
+        endpoint: String, _ body: () async throws(SmartNationError) -> Result
+    ) async throws(SmartNationError) -> Result {
+        try await audited(endpoint: endpoint, clientID: nil, body)
+    }
+
     func audited<Result: Sendable>(
         endpoint: String, clientID: String?, _ body: () async throws(SmartNationError) -> Result
     ) async throws(SmartNationError) -> Result {
