@@ -158,6 +158,8 @@ struct OpenIDProviderTests {
         try await fixture.provider.revoke(form: ["token": tokens.refreshToken], credentials: try fixture.credentials())
         #expect(try await fixture.provider.introspect(form: ["token": tokens.refreshToken], credentials: try fixture.credentials())["active"] == .bool(false))
         try await fixture.provider.revoke(form: ["token": "unknown"], credentials: try fixture.credentials())
+        try await fixture.provider.revoke(form: ["token": String(repeating: "x", count: 4096)], credentials: try fixture.credentials())
+        #expect(await errorCode { try await fixture.provider.revoke(form: [:], credentials: try fixture.credentials()) } == .oauthRequestInvalid)
     }
 
     @Test("discovery names every endpoint and the FAPI 2.0 requirements")
