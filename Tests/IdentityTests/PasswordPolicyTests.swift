@@ -52,9 +52,12 @@ struct PasswordPolicyTests {
         #expect(policy.check("qwerty", identifier: nil) == [.tooShort(minimum: 12), .common])
     }
 
-    @Test("the common password list has at least 100 lower-cased entries")
+    @Test("the common password list has at least 100 lower-cased entries long enough for the default policy")
     func commonListIsSubstantial() {
         #expect(CommonPasswords.all.count >= 100)
+        #expect(CommonPasswords.all.filter { $0.count >= PasswordPolicy.lengthMinDefault }.count >= 100,
+                "entries shorter than the default minimum are refused by length anyway")
+        #expect(throws: (any Error).self) { try PasswordPolicy().validate("MajulahSingapura", identifier: "S1234567D") }
         #expect(CommonPasswords.all.allSatisfy { $0 == $0.lowercased() })
     }
 
