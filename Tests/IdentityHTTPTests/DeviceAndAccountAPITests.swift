@@ -125,7 +125,7 @@ struct AdminCitizensAPITests {
                 #expect(try IdentityHTTPFixture.errorCode(refused).first == code, "\(nric)")
             }
             let types = try await fixture.platform.database.read { db in
-                try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)).type }
+                try Outbox.pending(limit: 10_000, in: db).map(\.event.type)
             }
             #expect(types.filter { $0 == CitizenRegistrationRejected.eventType }.count == 3, "each refusal is audited")
             #expect(types.filter { $0 == CitizenRegistered.eventType }.count == 2, "the fixture's citizen and this one, nothing more")

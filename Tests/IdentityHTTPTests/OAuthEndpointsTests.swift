@@ -109,7 +109,7 @@ struct OAuthEndpointsTests {
             _ = try await fixture.postForm("/oauth2/par", [("client_id", "x")], headers: [.authorization: "Basic !!!"])
             _ = try await fixture.send(.get, "/oauth2/userinfo")
             let rejections = try await fixture.platform.database.read { db in
-                try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+                try Outbox.pending(limit: 10_000, in: db).map(\.event)
             }.filter { $0.type == OAuthRequestRejected.eventType }.map { try $0.decodeData(as: OAuthRequestRejected.self) }
             #expect(rejections.map(\.endpoint) == ["token", "par", "userinfo"])
             #expect(rejections.first?.code == "core.http.body_invalid")

@@ -49,7 +49,7 @@ struct BusinessLoginTests {
                                              dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
 
         let reasons = try await fixture.database.read { db in
-            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+            try Outbox.pending(limit: 10_000, in: db).map(\.event)
         }.filter { $0.type == LoginFailed.eventType }.map { try $0.decodeData(as: LoginFailed.self).reason }
         #expect(reasons == ["not_representative"])
     }

@@ -28,7 +28,7 @@ private struct IdentityFixture {
     /// The refusal codes of the audited registration rejections, in order.
     func rejectionCodes() async throws -> [String] {
         try await database.read { db in
-            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+            try Outbox.pending(limit: 10_000, in: db).map(\.event)
         }.filter { $0.type == CitizenRegistrationRejected.eventType }.map { try $0.decodeData(as: CitizenRegistrationRejected.self).code }
     }
 }

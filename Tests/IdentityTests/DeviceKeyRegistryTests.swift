@@ -48,7 +48,7 @@ struct DeviceKeyRegistryTests {
         #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature, clientAddress: "198.51.100.7") == .replayed)
         #expect(try await fixture.devices.login(nonce: "never-issued", signature: signature, clientAddress: "198.51.100.7") == .unknownChallenge)
         let audit = try await fixture.database.read { db in
-            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+            try Outbox.pending(limit: 10_000, in: db).map(\.event)
         }.filter { $0.type.hasPrefix("sg.smartnation.identity.login.") }
         #expect(audit.count == 3)
         #expect(try audit[0].decodeData(as: LoginSucceeded.self) == LoginSucceeded(subject: fixture.subject, methods: ["hwk"], clientAddress: "198.51.100.7"))
@@ -81,7 +81,7 @@ struct DeviceKeyRegistryTests {
         #expect(try await fixture.devices.login(
             nonce: later.nonce, signature: try key.signature(for: later.signedBytes).derRepresentation, clientAddress: "198.51.100.1") == .verified(subject: fixture.subject))
         let reasons = try await fixture.database.read { db in
-            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+            try Outbox.pending(limit: 10_000, in: db).map(\.event)
         }.filter { $0.type == LoginFailed.eventType }.map { try $0.decodeData(as: LoginFailed.self).reason }
         #expect(reasons == Array(repeating: "device_bad_signature", count: 4) + ["device_locked_out"])
     }

@@ -24,7 +24,7 @@ struct OpenIDConsentAndDeviceTests {
         #expect(await errorCode { _ = try await fixture.userinfo(tokens.accessToken) } == .oauthAccessTokenInvalid)
         #expect(await errorCode { try await fixture.provider.revokeConsent(subject: fixture.subject, clientID: fixture.client.clientID) } == .oauthConsentNotFound)
         let types = try await fixture.database.read { db in
-            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)).type }
+            try Outbox.pending(limit: 10_000, in: db).map(\.event.type)
         }
         #expect(types.filter { $0 == ConsentGranted.eventType }.count == 2)
         #expect(types.filter { $0 == ConsentRevoked.eventType }.count == 1)

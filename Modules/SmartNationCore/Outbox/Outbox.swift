@@ -38,6 +38,14 @@ public enum Outbox {
         try db.execute(sql: "INSERT INTO \(tableName) (envelope) VALUES (?)", arguments: [Data(envelope)])
     }
 
+    /// The oldest `limit` events waiting in the outbox, in the order they were staged, each with its
+    /// sequence.
+    public static func pending(limit: Int, in db: Database) throws -> [(sequence: Int64, event: CloudEvent)] {
+        precondition(limit > 0, "a read of the outbox takes at least one event")
+        return try Row.fetchAll(db, sql: "SELECT sequence, envelope FROM \(tableName) ORDER BY sequence LIMIT ?", arguments: [limit])
+            .map { row in (sequence: row["sequence"], event: try CloudEventCoding.decode(row["envelope"] as Data)) }
+    }
+
     /// How many events wait in the outbox.
     public static func pendingCount(in db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(tableName)") ?? 0

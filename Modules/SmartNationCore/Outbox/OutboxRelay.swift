@@ -65,21 +65,13 @@ public final class OutboxRelay: Sendable {
 
     /// Moves at most one batch; returns how many rows it took from the outbox.
     public func relayBatch() async throws(SmartNationError) -> Int {
-        let rows: [(sequence: Int64, envelope: Data)]
+        let relayed: [(sequence: Int64, event: CloudEvent)]
         do {
-            rows = try await database.read { [batchSize] db in
-                try Row.fetchAll(
-                    db, sql: "SELECT sequence, envelope FROM \(Outbox.tableName) ORDER BY sequence LIMIT ?",
-                    arguments: [batchSize]
-                ).map { ($0["sequence"], $0["envelope"]) }
-            }
+            relayed = try await database.read { [batchSize] db in try Outbox.pending(limit: batchSize, in: db) }
         } catch {
             throw SmartNationError.storage(error)
         }
-        guard let lastSequence = rows.last?.sequence else { return 0 }
-        let relayed = try rows.map { row throws(SmartNationError) in
-            (sequence: row.sequence, event: try CloudEventCoding.decode(row.envelope))
-        }
+        guard let lastSequence = relayed.last?.sequence else { return 0 }
         let appended = try await log.append(relayed: relayed, from: outboxName)
         try await bus.publish(appended.map(\.event))
         do {
@@ -94,7 +86,7 @@ public final class OutboxRelay: Sendable {
                 "outbox events already in the log were not published again",
                 metadata: ["outbox": "\(outboxName)", "skipped": "\(relayed.count - appended.count)"])
         }
-        return rows.count
+        return relayed.count
     }
 
     /// Relays until the task is cancelled: on every ``nudge()`` and at least every `pollInterval`.
