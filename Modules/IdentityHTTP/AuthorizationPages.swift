@@ -10,23 +10,36 @@ import SmartNationHTTP
 ///
 /// Only pushed requests are served (`client_id` + `request_uri`). The login opens a citizen session
 /// held in an `HttpOnly`, `SameSite=Lax` cookie scoped to `/oauth2`; the unguessable
-/// `request_uri` in each form ties it to this authorization.
+/// `request_uri` in each form ties it to this authorization, and ``FormForgeryGuard``'s token ties
+/// each post to the browser the page was shown in. The consent page lists the attributes asked
+/// for, each with a ticked box the citizen may clear to withhold it.
 struct AuthorizationPages: Sendable {
     static let sessionCookie = "sn_session"
+    /// The prefix of a consent page's checkbox names: `share_name`, `share_uinfin`, …
+    static let sharePrefix = "share_"
 
     let platform: IdentityPlatform
+    let forgeryGuard: FormForgeryGuard
+
+    init(platform: IdentityPlatform) {
+        self.platform = platform
+        forgeryGuard = FormForgeryGuard(issuer: platform.openID.settings.issuer)
+    }
 
     func add<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
         let pages = self
         router.get("/oauth2/authorize") { request, _ in
             let query = request.uri.queryParameters
+            let (formToken, formCookie) = pages.forgeryGuard.token(for: request)
             return await pages.render { () async throws(SmartNationError) in
                 let pending = try await platform.openID.pendingAuthorization(
                     clientID: query["client_id"].map(String.init), requestURI: query["request_uri"].map(String.init))
+                var page = PageState(formToken: formToken)
+                if let formCookie { page.cookies.append(formCookie) }
                 if let session = try await pages.session(of: request) {
-                    return try await pages.afterLogin(pending, session: session, cookie: nil)
+                    return try await pages.afterLogin(pending, session: session, page: page)
                 }
-                return pages.loginPage(pending, notice: nil)
+                return pages.loginPage(pending, page: page, notice: nil)
             }
         }
         router.post("/oauth2/authorize") { request, context in
@@ -34,16 +47,20 @@ struct AuthorizationPages: Sendable {
             let clientAddress = context.remoteAddress?.ipAddress ?? "unknown"
             return await pages.render { () async throws(SmartNationError) in
                 let form = try await request.formParameters(context: context)
+                let formToken = try await platform.openID.auditingRefusals(endpoint: "authorize") { () throws(SmartNationError) in
+                    try pages.forgeryGuard.check(request, form: form)
+                }
+                let page = PageState(formToken: formToken)
                 let pending = try await platform.openID.pendingAuthorization(clientID: form["client_id"], requestURI: form["request_uri"])
                 switch form["action"] {
                 case "login":
-                    return try await pages.login(pending, form: form, clientAddress: clientAddress)
+                    return try await pages.login(pending, form: form, page: page, clientAddress: clientAddress)
                 case "consent":
-                    guard let session = try await pages.session(of: request) else { return pages.loginPage(pending, notice: nil) }
+                    guard let session = try await pages.session(of: request) else { return pages.loginPage(pending, page: page, notice: nil) }
                     let location = try await platform.openID.completeAuthorization(
                         clientID: pending.client.clientID, requestURI: pending.requestURI, subject: session.subject,
-                        methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: form["decision"] == "approve",
-                        entityUEN: session.entityUEN)
+                        methods: session.authenticationMethods, authenticatedAt: session.createdAt,
+                        decision: Self.decision(pending, form: form), entityUEN: session.entityUEN)
                     return Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
                 default:
                     throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "action must be login or consent"])
@@ -52,47 +69,69 @@ struct AuthorizationPages: Sendable {
         }
     }
 
-    private func login(_ pending: PendingAuthorization, form: [String: String], clientAddress: String) async throws(SmartNationError) -> Response {
+    /// What a page carries besides its content: the anti-forgery token for its form and the
+    /// cookies it sets.
+    private struct PageState {
+        let formToken: String
+        var cookies: [String] = []
+
+        var headers: HTTPFields {
+            var headers: HTTPFields = [:]
+            for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+            return headers
+        }
+    }
+
+    /// The consent form's answer: deny, or approve sharing the ticked attributes.
+    private static func decision(_ pending: PendingAuthorization, form: [String: String]) -> ConsentDecision {
+        guard form["decision"] == "approve" else { return .deny }
+        return .approve(withholding: pending.request.scopes.attributes.filter { form[sharePrefix + $0.rawValue] == nil })
+    }
+
+    private func login(
+        _ pending: PendingAuthorization, form: [String: String], page: PageState, clientAddress: String
+    ) async throws(SmartNationError) -> Response {
         let code = form["otp"].flatMap { $0.isEmpty ? nil : $0 }
         let outcome = try await platform.passwordLogin.login(
             identifier: form["identifier"] ?? "", password: form["password"] ?? "", oneTimeCode: code, clientAddress: clientAddress)
         guard case .succeeded(let subject, let methods) = outcome else {
             let refusal = outcome.refusal ?? SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
-            return loginPage(pending, notice: HTMLPage.Text(key: refusal.messageKey, english: Self.englishNotice(refusal.code)), status: .unauthorized)
+            let notice = HTMLPage.Text(key: refusal.messageKey, english: Self.englishNotice(refusal.code))
+            return loginPage(pending, page: page, notice: notice, status: .unauthorized)
         }
         let issued: IssuedSession
         do {
             issued = try await platform.openSession(
                 subject: subject, methods: methods, entityUEN: form["entity_uen"]?.trimmingCharacters(in: .whitespaces), clientAddress: clientAddress)
         } catch where error.httpStatus < 500 {
-            return loginPage(pending, notice: HTMLPage.Text(key: error.messageKey, english: Self.englishNotice(error.code)), status: .forbidden)
+            return loginPage(pending, page: page, notice: HTMLPage.Text(key: error.messageKey, english: Self.englishNotice(error.code)), status: .forbidden)
         }
-        let secure = platform.openID.settings.issuer.hasPrefix("https://") ? "; Secure" : ""
-        let cookie = "\(Self.sessionCookie)=\(issued.token); Path=/oauth2; HttpOnly; SameSite=Lax\(secure)"
-        return try await afterLogin(pending, session: issued.session, cookie: cookie)
+        let secure = forgeryGuard.secure ? "; Secure" : ""
+        var loggedIn = page
+        loggedIn.cookies.append("\(Self.sessionCookie)=\(issued.token); Path=/oauth2; HttpOnly; SameSite=Lax\(secure)")
+        return try await afterLogin(pending, session: issued.session, page: loggedIn)
     }
 
     /// The consent page, or straight to the client when everything asked was consented before.
-    private func afterLogin(_ pending: PendingAuthorization, session: Session, cookie: String?) async throws(SmartNationError) -> Response {
-        var headers: HTTPFields = [:]
-        if let cookie { headers[.setCookie] = cookie }
+    private func afterLogin(_ pending: PendingAuthorization, session: Session, page: PageState) async throws(SmartNationError) -> Response {
         guard try await platform.openID.consentRequired(pending, subject: session.subject) else {
             let location = try await platform.openID.completeAuthorization(
                 clientID: pending.client.clientID, requestURI: pending.requestURI, subject: session.subject,
-                methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: true, entityUEN: session.entityUEN)
+                methods: session.authenticationMethods, authenticatedAt: session.createdAt, decision: .approveAll, entityUEN: session.entityUEN)
+            var headers = page.headers
             headers[.location] = location
             headers[.cacheControl] = "no-store"
             return Response(status: .seeOther, headers: headers)
         }
-        return consentPage(pending, headers: headers)
+        return consentPage(pending, page: page)
     }
 
-    private func loginPage(_ pending: PendingAuthorization, notice: HTMLPage.Text?, status: HTTPResponse.Status = .ok) -> Response {
+    private func loginPage(_ pending: PendingAuthorization, page: PageState, notice: HTMLPage.Text?, status: HTTPResponse.Status = .ok) -> Response {
         var body = HTMLPage.paragraph(HTMLPage.loginIntro, prefix: pending.client.name + " ")
         if let notice { body += HTMLPage.paragraph(notice, className: "error") }
         body += """
             <form method="post" action="/oauth2/authorize">
-            \(HTMLPage.hidden("client_id", pending.client.clientID))\(HTMLPage.hidden("request_uri", pending.requestURI))\(HTMLPage.hidden("action", "login"))
+            \(formFields(pending, page: page, action: "login"))
             <label><span data-key="\(HTMLPage.identifierLabel.key)">\(HTMLPage.identifierLabel.english)</span><input name="identifier" autocomplete="username" required maxlength="9"></label>
             <label><span data-key="\(HTMLPage.passwordLabel.key)">\(HTMLPage.passwordLabel.english)</span><input type="password" name="password" autocomplete="current-password" required maxlength="256"></label>
             <label><span data-key="\(HTMLPage.entityLabel.key)">\(HTMLPage.entityLabel.english)</span><input name="entity_uen" autocomplete="off" maxlength="10"></label>
@@ -100,25 +139,37 @@ struct AuthorizationPages: Sendable {
             <button type="submit" data-key="\(HTMLPage.loginButton.key)">\(HTMLPage.loginButton.english)</button>
             </form>
             """
-        return HTMLPage.response(title: HTMLPage.loginTitle, body: body, status: status)
+        return HTMLPage.response(title: HTMLPage.loginTitle, body: body, status: status, extraHeaders: page.headers)
     }
 
-    private func consentPage(_ pending: PendingAuthorization, headers: HTTPFields) -> Response {
+    private func consentPage(_ pending: PendingAuthorization, page: PageState) -> Response {
         var body = HTMLPage.paragraph(HTMLPage.consentIntro, prefix: pending.client.name + " ")
         let attributes = pending.request.scopes.attributes.sorted()
+        var choices = ""
         if attributes.isEmpty {
             body += HTMLPage.paragraph(HTMLPage.consentNothing)
         } else {
-            body += "<ul>" + attributes.map { "<li data-key=\"\($0.labelKey)\">\(HTMLPage.escape($0.englishLabel))</li>" }.joined() + "</ul>"
+            choices = "<fieldset>" + attributes.map { attribute in
+                """
+                <label class="choice"><input type="checkbox" name="\(Self.sharePrefix + attribute.rawValue)" value="yes" checked>\
+                <span data-key="\(attribute.labelKey)">\(HTMLPage.escape(attribute.englishLabel))</span></label>
+                """
+            }.joined() + "</fieldset>" + HTMLPage.paragraph(HTMLPage.consentWithholdHint)
         }
         body += """
             <form method="post" action="/oauth2/authorize">
-            \(HTMLPage.hidden("client_id", pending.client.clientID))\(HTMLPage.hidden("request_uri", pending.requestURI))\(HTMLPage.hidden("action", "consent"))
+            \(formFields(pending, page: page, action: "consent"))\(choices)
             <button type="submit" name="decision" value="approve" data-key="\(HTMLPage.approveButton.key)">\(HTMLPage.approveButton.english)</button>
             <button type="submit" name="decision" value="deny" data-key="\(HTMLPage.denyButton.key)">\(HTMLPage.denyButton.english)</button>
             </form>
             """
-        return HTMLPage.response(title: HTMLPage.consentTitle, body: body, extraHeaders: headers)
+        return HTMLPage.response(title: HTMLPage.consentTitle, body: body, extraHeaders: page.headers)
+    }
+
+    /// The hidden fields every form here posts: which authorization, the anti-forgery token, and the step.
+    private func formFields(_ pending: PendingAuthorization, page: PageState, action: String) -> String {
+        HTMLPage.hidden("client_id", pending.client.clientID) + HTMLPage.hidden("request_uri", pending.requestURI)
+            + HTMLPage.hidden(FormForgeryGuard.fieldName, page.formToken) + HTMLPage.hidden("action", action)
     }
 
     private func session(of request: Request) async throws(SmartNationError) -> Session? {

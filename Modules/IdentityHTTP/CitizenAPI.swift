@@ -24,8 +24,15 @@ struct CitizenAPI: Sendable {
     }
 
     /// A device authorization decision.
+    /// `{"approve": true, "withhold": ["mobile"]}`: approve or deny, optionally keeping some
+    /// asked-for attributes back.
     struct DeviceDecision: Decodable {
         let approve: Bool
+        let withhold: Set<PersonAttribute>?
+
+        var decision: ConsentDecision {
+            approve ? .approve(withholding: withhold ?? []) : .deny
+        }
     }
 
     func add<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
@@ -74,7 +81,7 @@ struct CitizenAPI: Sendable {
             let decision = try await request.jsonBody(as: DeviceDecision.self, context: context)
             try await platform.openID.decideDeviceAuthorization(
                 userCode: try context.parameters.require("user_code"), subject: session.subject,
-                methods: session.authenticationMethods, authenticatedAt: session.createdAt, approved: decision.approve,
+                methods: session.authenticationMethods, authenticatedAt: session.createdAt, decision: decision.decision,
                 entityUEN: session.entityUEN)
             return Response(status: .noContent)
         }

@@ -24,6 +24,7 @@ enum HTMLPage {
     static let consentTitle = Text(key: "identity.page.consent.title", english: "Share your details")
     static let consentIntro = Text(key: "identity.page.consent.intro", english: "would like these details from your Smart Nation profile:")
     static let consentNothing = Text(key: "identity.page.consent.nothing", english: "only that you have logged in (no personal details).")
+    static let consentWithholdHint = Text(key: "identity.page.consent.withhold_hint", english: "Clear a box to keep that detail back.")
     static let approveButton = Text(key: "identity.page.consent.approve", english: "Agree and continue")
     static let denyButton = Text(key: "identity.page.consent.deny", english: "Cancel")
     static let errorTitle = Text(key: "identity.page.error.title", english: "This login cannot continue")
@@ -42,6 +43,7 @@ enum HTMLPage {
             body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
             h1 { font-size: 1.4rem; } label { display: block; margin: 0.8rem 0; } input { display: block; width: 100%; padding: 0.5rem; font-size: 1rem; }
             button { padding: 0.6rem 1.2rem; font-size: 1rem; margin-right: 0.5rem; } .error { color: #a00000; font-weight: 600; }
+            fieldset { border: none; padding: 0; } label.choice input { display: inline; width: auto; margin-right: 0.5rem; }
             </style>
             </head>
             <body>

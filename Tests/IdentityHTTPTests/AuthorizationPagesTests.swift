@@ -1,7 +1,9 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import SmartNationCore
 import Testing
 
@@ -68,16 +70,16 @@ struct AuthorizationPagesTests {
     func wrongPasswordRerendersLogin() async throws {
         try await IdentityHTTPFixture.run { fixture in
             let (authorization, clientID) = try await fixture.registerDevelopmentClient()
-            let requestURI = try await fixture.pushRequest(authorization: authorization, clientID: clientID)
-            let response = try await fixture.postForm("/oauth2/authorize", [
-                ("client_id", clientID), ("request_uri", requestURI), ("action", "login"),
-                ("identifier", IdentityHTTPFixture.nric), ("password", "not the password"), ("otp", ""),
+            var browser = Browser(fixture: fixture, clientID: clientID, requestURI: try await fixture.pushRequest(authorization: authorization, clientID: clientID))
+            _ = try await browser.open()
+            let response = try await browser.post([
+                ("action", "login"), ("identifier", IdentityHTTPFixture.nric), ("password", "not the password"), ("otp", ""),
             ])
             let html = String(buffer: response.body)
             #expect(response.status == .unauthorized)
             #expect(html.contains(#"data-key="error.identity.login.wrong_credentials""#))
             #expect(html.contains(#"name="password""#))
-            #expect(response.headers[.setCookie] == nil)
+            #expect(response.headers[.setCookie] == nil, "no session, and the form cookie the browser has is kept")
         }
     }
 
@@ -85,19 +87,19 @@ struct AuthorizationPagesTests {
     func loginConsentAndRedirect() async throws {
         try await IdentityHTTPFixture.run { fixture in
             let (authorization, clientID) = try await fixture.registerDevelopmentClient()
-            let requestURI = try await fixture.pushRequest(authorization: authorization, clientID: clientID)
-            let login = try await fixture.postForm("/oauth2/authorize", [
-                ("client_id", clientID), ("request_uri", requestURI), ("action", "login"),
-                ("identifier", IdentityHTTPFixture.nric), ("password", IdentityHTTPFixture.password),
-            ])
+            var browser = Browser(fixture: fixture, clientID: clientID, requestURI: try await fixture.pushRequest(authorization: authorization, clientID: clientID))
+            let page = try await browser.open()
+            let formCookie = try #require(page.headers[.setCookie])
+            #expect(formCookie.hasPrefix("sn_form=") && formCookie.contains("HttpOnly") && formCookie.contains("SameSite=Lax") && formCookie.contains("Secure"))
+            #expect(String(buffer: page.body).contains(#"name="form_token" value="\#(browser.cookies["sn_form"] ?? "-")""#))
+            let login = try await browser.post([("action", "login"), ("identifier", IdentityHTTPFixture.nric), ("password", IdentityHTTPFixture.password)])
             #expect(login.status == .ok)
-            #expect(String(buffer: login.body).contains(#"value="approve""#))
+            let html = String(buffer: login.body)
+            #expect(html.contains(#"value="approve""#))
+            #expect(html.contains(#"<input type="checkbox" name="share_name" value="yes" checked>"#))
             let cookie = try #require(login.headers[.setCookie])
-            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/oauth2") && cookie.contains("Secure"))
-            let sessionCookie = String(cookie.prefix { $0 != ";" })
-            let consent = try await fixture.postForm(
-                "/oauth2/authorize", [("client_id", clientID), ("request_uri", requestURI), ("action", "consent"), ("decision", "approve")],
-                headers: [.cookie: sessionCookie])
+            #expect(cookie.hasPrefix("sn_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/oauth2") && cookie.contains("Secure"))
+            let consent = try await browser.post([("action", "consent"), ("share_name", "yes"), ("decision", "approve")])
             #expect(consent.status == .seeOther)
             let location = try #require(consent.headers[.location].flatMap { URLComponents(string: $0) })
             let items = Dictionary(uniqueKeysWithValues: (location.queryItems ?? []).map { ($0.name, $0.value ?? "") })
@@ -105,5 +107,92 @@ struct AuthorizationPagesTests {
             #expect(items["state"] == "state-123" && items["iss"] == IdentityHTTPFixture.issuer)
             #expect(items["code"]?.isEmpty == false)
         }
+    }
+
+    @Test("a box the citizen clears on the consent page withholds that attribute: the consent records only what was shared")
+    func consentWithholdsClearedAttributes() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let (authorization, clientID) = try await fixture.registerDevelopmentClient(scopes: ["openid", "name", "email"])
+            let requestURI = try await fixture.pushRequest(authorization: authorization, clientID: clientID, scope: "openid name email")
+            var browser = Browser(fixture: fixture, clientID: clientID, requestURI: requestURI)
+            _ = try await browser.open()
+            let login = try await browser.post([("action", "login"), ("identifier", IdentityHTTPFixture.nric), ("password", IdentityHTTPFixture.password)])
+            #expect(String(buffer: login.body).contains(#"name="share_email""#))
+            let consent = try await browser.post([("action", "consent"), ("share_name", "yes"), ("decision", "approve")])
+            #expect(consent.status == .seeOther)
+            #expect(try await fixture.platform.openID.consents(of: fixture.subject).map(\.attributes) == [[.name]])
+        }
+    }
+
+    @Test("a login or consent posted without this browser's form token, with another's, or from another site is refused with 403 and audited; the request stays usable")
+    func forgedPostsAreRefused() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let (authorization, clientID) = try await fixture.registerDevelopmentClient()
+            let requestURI = try await fixture.pushRequest(authorization: authorization, clientID: clientID)
+            let credentials = [("action", "login"), ("identifier", IdentityHTTPFixture.nric), ("password", IdentityHTTPFixture.password)]
+            var attacker = Browser(fixture: fixture, clientID: clientID, requestURI: requestURI)
+            _ = try await attacker.open()
+            var victim = Browser(fixture: fixture, clientID: clientID, requestURI: requestURI)
+            _ = try await victim.open()
+            victim.formToken = attacker.formToken
+            let forgeries = [
+                try await fixture.postForm("/oauth2/authorize", [("client_id", clientID), ("request_uri", requestURI)] + credentials),
+                try await victim.post(credentials),
+                try await attacker.post(credentials, origin: "https://evil.example"),
+            ]
+            for forged in forgeries {
+                #expect(forged.status == .forbidden)
+                #expect(String(buffer: forged.body).contains("identity.oauth.form_token_invalid"))
+                #expect(forged.headers[.setCookie] == nil, "no session is opened")
+            }
+            let rejections = try await fixture.platform.database.read { db in
+                try Outbox.pending(limit: 10_000, in: db).map(\.event)
+            }.filter { $0.type == OAuthRequestRejected.eventType }.map { try $0.decodeData(as: OAuthRequestRejected.self) }
+            #expect(rejections.map(\.code) == Array(repeating: "identity.oauth.form_token_invalid", count: 3))
+            #expect(rejections.allSatisfy { $0.endpoint == "authorize" })
+            let genuine = try await attacker.post(credentials, origin: IdentityHTTPFixture.issuer)
+            #expect(genuine.status == .ok && String(buffer: genuine.body).contains(#"value="approve""#))
+        }
+    }
+}
+
+/// A browser on the authorization pages: keeps the cookies they set and posts each form back with
+/// the page's anti-forgery token, as a real one does.
+private struct Browser {
+    let fixture: IdentityHTTPFixture
+    let clientID: String
+    let requestURI: String
+    var cookies: [String: String] = [:]
+    var formToken: String?
+
+    /// GETs the authorization page for the request.
+    mutating func open() async throws -> TestResponse {
+        let query = IdentityHTTPFixture.formEncoded([("client_id", clientID), ("request_uri", requestURI)])
+        return remember(try await fixture.send(.get, "/oauth2/authorize?" + query, headers: cookieHeader))
+    }
+
+    /// Posts the page's form with `fields` added to its hidden ones.
+    mutating func post(_ fields: [(String, String)], origin: String? = nil) async throws -> TestResponse {
+        var headers = cookieHeader
+        if let origin { headers[.origin] = origin }
+        let hidden = [("client_id", clientID), ("request_uri", requestURI), ("form_token", formToken ?? "")]
+        return remember(try await fixture.postForm("/oauth2/authorize", hidden + fields, headers: headers))
+    }
+
+    private var cookieHeader: HTTPFields {
+        cookies.isEmpty ? [:] : [.cookie: cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+    }
+
+    private mutating func remember(_ response: TestResponse) -> TestResponse {
+        for setCookie in response.headers[values: .setCookie] {
+            let pair = setCookie.prefix { $0 != ";" }
+            guard let equals = pair.firstIndex(of: "=") else { continue }
+            cookies[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        let html = String(buffer: response.body)
+        if let field = html.range(of: #"name="form_token" value=""#) {
+            formToken = String(html[field.upperBound...].prefix { $0 != "\"" })
+        }
+        return response
     }
 }

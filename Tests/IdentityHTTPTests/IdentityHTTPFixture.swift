@@ -60,9 +60,11 @@ struct IdentityHTTPFixture {
 
     /// Registers a development client (`client_secret_basic`) through the admin API; returns its
     /// `Authorization: Basic` header value and its id.
-    func registerDevelopmentClient(name: String = "HDB Portal") async throws -> (authorization: String, clientID: String) {
+    func registerDevelopmentClient(
+        name: String = "HDB Portal", scopes: [String] = ["openid", "name"]
+    ) async throws -> (authorization: String, clientID: String) {
         let response = try await postJSON(
-            "/admin/identity/clients", ["name": name, "redirect_uris": [Self.redirectURI], "scopes": ["openid", "name"]],
+            "/admin/identity/clients", ["name": name, "redirect_uris": [Self.redirectURI], "scopes": scopes],
             headers: [.authorization: "Bearer \(Self.adminToken)"])
         let json = try Self.json(response)
         guard response.status == .created, let clientID = json["client_id"]?.stringValue, let secret = json["client_secret"]?.stringValue else {
@@ -72,17 +74,17 @@ struct IdentityHTTPFixture {
     }
 
     /// A valid pushed authorization request's form for `clientID`.
-    static func parForm(clientID: String) -> [(String, String)] {
+    static func parForm(clientID: String, scope: String = "openid name") -> [(String, String)] {
         [
-            ("response_type", "code"), ("client_id", clientID), ("redirect_uri", redirectURI), ("scope", "openid name"),
+            ("response_type", "code"), ("client_id", clientID), ("redirect_uri", redirectURI), ("scope", scope),
             ("state", "state-123"), ("nonce", "nonce-456"), ("code_challenge_method", "S256"),
             ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
         ]
     }
 
     /// Pushes a valid request for the client; returns its `request_uri`.
-    func pushRequest(authorization: String, clientID: String) async throws -> String {
-        let response = try await postForm("/oauth2/par", Self.parForm(clientID: clientID), headers: [.authorization: authorization])
+    func pushRequest(authorization: String, clientID: String, scope: String = "openid name") async throws -> String {
+        let response = try await postForm("/oauth2/par", Self.parForm(clientID: clientID, scope: scope), headers: [.authorization: authorization])
         guard response.status == .created, let requestURI = try Self.json(response)["request_uri"]?.stringValue else {
             throw FixtureFailure(description: "PAR answered \(response.status): \(String(buffer: response.body))")
         }

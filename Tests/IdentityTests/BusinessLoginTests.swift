@@ -31,7 +31,7 @@ struct BusinessLoginTests {
         let pushed = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(scope: "openid name"), credentials: fixture.credentials(), dpopProof: nil)
         let redirect = try await fixture.provider.completeAuthorization(
             clientID: fixture.client.clientID, requestURI: pushed.requestURI, subject: fixture.subject, methods: ["pwd"],
-            authenticatedAt: fixture.clock.now, approved: true, entityUEN: session.entityUEN)
+            authenticatedAt: fixture.clock.now, decision: .approveAll, entityUEN: session.entityUEN)
         let tokens = try await fixture.exchange(code: try #require(OpenIDTestFixture.query(of: redirect)["code"]))
         let claims = try await fixture.provider.verifyIDToken(tokens.idToken, audience: fixture.client.clientID)
         #expect(claims.attributes["entity"] == .object(["uen": .string("200002150H"), "name": .string("Kopi Traders Pte Ltd"), "role": .string("administrator")]))

@@ -30,6 +30,34 @@ struct OpenIDConsentAndDeviceTests {
         #expect(types.filter { $0 == ConsentRevoked.eventType }.count == 1)
     }
 
+    @Test("a citizen may withhold some asked-for attributes: the tokens, userinfo and consent carry only what was shared, and the next request asks again")
+    func partialConsent() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let response = try await fixture.authorize(scope: "openid name uinfin email", decision: .approve(withholding: [.uinfin]))
+        let tokens = try await fixture.exchange(code: try #require(response["code"]))
+        #expect(tokens.scope == "openid email name")
+        let claims = try await fixture.provider.verifyIDToken(tokens.idToken, audience: fixture.client.clientID)
+        #expect(Set(claims.attributes.keys) == ["name", "email"])
+        let info = try await fixture.userinfo(tokens.accessToken)
+        #expect(info["uinfin"] == nil && info["name"] != nil && info["email"] != nil)
+        #expect(try await fixture.provider.consents(of: fixture.subject).first?.attributes == [.name, .email])
+        let again = try await fixture.provider.pushAuthorizationRequest(
+            form: fixture.parForm(scope: "openid name uinfin"), credentials: fixture.credentials(), dpopProof: nil)
+        let pending = try await fixture.provider.pendingAuthorization(clientID: fixture.client.clientID, requestURI: again.requestURI)
+        #expect(try await fixture.provider.attributesNeedingConsent(pending, subject: fixture.subject) == [.uinfin])
+
+        let device = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid name email"], credentials: try fixture.credentials())
+        try await fixture.provider.decideDeviceAuthorization(
+            userCode: device.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now,
+            decision: .approve(withholding: [.name, .email]))
+        let kiosk = try await fixture.provider.token(
+            form: ["grant_type": DeviceGrant.grantType, "device_code": device.deviceCode], credentials: try fixture.credentials(),
+            dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
+        #expect(kiosk.scope == "openid", "withholding everything still approves the login itself")
+        #expect(try await fixture.provider.verifyIDToken(kiosk.idToken, audience: fixture.client.clientID).attributes.isEmpty)
+    }
+
     @Test("device grant: pending, slow_down, approval in the app, tokens once; denial, consent withdrawn before the poll, and expiry")
     func deviceGrant() async throws {
         let fixture = try await OpenIDTestFixture.make()
@@ -48,10 +76,10 @@ struct OpenIDConsentAndDeviceTests {
         #expect(pending.client.clientID == fixture.client.clientID)
         #expect(pending.scopes.attributes == [.name])
         try await fixture.provider.decideDeviceAuthorization(
-            userCode: grant.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, approved: true)
+            userCode: grant.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, decision: .approveAll)
         #expect(await errorCode {
             try await fixture.provider.decideDeviceAuthorization(
-                userCode: grant.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, approved: true)
+                userCode: grant.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, decision: .approveAll)
         } == .oauthUserCodeInvalid)
         fixture.clock.advance(by: 6)
         let tokens = try await poll()
@@ -63,7 +91,7 @@ struct OpenIDConsentAndDeviceTests {
 
         let denied = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid"], credentials: try fixture.credentials())
         try await fixture.provider.decideDeviceAuthorization(
-            userCode: denied.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, approved: false)
+            userCode: denied.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, decision: .deny)
         #expect(await errorCode {
             _ = try await fixture.provider.token(
                 form: ["grant_type": DeviceGrant.grantType, "device_code": denied.deviceCode], credentials: try fixture.credentials(),
@@ -72,7 +100,7 @@ struct OpenIDConsentAndDeviceTests {
 
         let withdrawn = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid name"], credentials: try fixture.credentials())
         try await fixture.provider.decideDeviceAuthorization(
-            userCode: withdrawn.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, approved: true)
+            userCode: withdrawn.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, decision: .approveAll)
         try await fixture.provider.revokeConsent(subject: fixture.subject, clientID: fixture.client.clientID)
         #expect(await errorCode {
             _ = try await fixture.provider.token(
@@ -104,7 +132,7 @@ struct OpenIDConsentAndDeviceTests {
             == .oauthUserCodeAttemptsExceeded)
         #expect(await errorCode {
             try await fixture.provider.decideDeviceAuthorization(
-                userCode: grant.userCode, subject: fixture.subject, methods: ["pwd"], authenticatedAt: fixture.clock.now, approved: true)
+                userCode: grant.userCode, subject: fixture.subject, methods: ["pwd"], authenticatedAt: fixture.clock.now, decision: .approveAll)
         } == .oauthUserCodeAttemptsExceeded, "deciding is locked out too")
         #expect(try await fixture.provider.pendingDeviceAuthorization(userCode: grant.userCode, subject: "another-citizen").client.clientID
             == fixture.client.clientID, "another citizen is not")

@@ -47,7 +47,7 @@ struct OpenIDRejectionTests {
         let pending = try await fixture.provider.pendingAuthorization(clientID: clientID, requestURI: pushed.requestURI)
         #expect(try await fixture.provider.attributesNeedingConsent(pending, subject: fixture.subject) == [.name, .uinfin])
         let denied = try await fixture.provider.completeAuthorization(
-            clientID: clientID, requestURI: pushed.requestURI, subject: fixture.subject, methods: ["pwd"], authenticatedAt: fixture.clock.now, approved: false)
+            clientID: clientID, requestURI: pushed.requestURI, subject: fixture.subject, methods: ["pwd"], authenticatedAt: fixture.clock.now, decision: .deny)
         #expect(OpenIDTestFixture.query(of: denied) == ["error": "access_denied", "state": "state-123", "iss": OpenIDTestFixture.issuer])
         #expect(await errorCode { _ = try await fixture.provider.pendingAuthorization(clientID: clientID, requestURI: pushed.requestURI) } == .oauthRequestURIInvalid)
 
@@ -244,7 +244,7 @@ struct OpenIDRejectionTests {
         let pushed = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: try fixture.credentials(), dpopProof: parProof)
         let redirect = try await fixture.provider.completeAuthorization(
             clientID: fixture.client.clientID, requestURI: pushed.requestURI, subject: fixture.subject, methods: ["pwd"],
-            authenticatedAt: fixture.clock.now, approved: true)
+            authenticatedAt: fixture.clock.now, decision: .approveAll)
         let code = try #require(OpenIDTestFixture.query(of: redirect)["code"])
         let form = OpenIDTestFixture.codeForm(code)
         let otherKeyProof = try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now, key: P256.Signing.PrivateKey())

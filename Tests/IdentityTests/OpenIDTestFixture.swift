@@ -108,12 +108,12 @@ struct OpenIDTestFixture {
         return form
     }
 
-    /// PAR, then the citizen approves: the redirect's query items.
-    func authorize(scope: String = "openid name uinfin") async throws -> [String: String] {
+    /// PAR, then the citizen decides (approving everything unless told otherwise): the redirect's query items.
+    func authorize(scope: String = "openid name uinfin", decision: ConsentDecision = .approveAll) async throws -> [String: String] {
         let pushed = try await provider.pushAuthorizationRequest(form: parForm(scope: scope), credentials: credentials(), dpopProof: nil)
         let redirect = try await provider.completeAuthorization(
             clientID: client.clientID, requestURI: pushed.requestURI, subject: subject, methods: ["pwd", "otp"],
-            authenticatedAt: clock.now, approved: true)
+            authenticatedAt: clock.now, decision: decision)
         return Self.query(of: redirect)
     }
 

@@ -184,7 +184,7 @@ struct IdentityBenchmarks {
                                                                        assertion: try client.assertion(clientID: clientID, audience: Self.issuer)),
                             dpopProof: nil)
                         let redirect = try await openID.completeAuthorization(
-                            clientID: clientID, requestURI: pushed.requestURI, subject: subject, methods: ["pwd"], authenticatedAt: Date(), approved: true)
+                            clientID: clientID, requestURI: pushed.requestURI, subject: subject, methods: ["pwd"], authenticatedAt: Date(), decision: .approveAll)
                         let issuedAt = ContinuousClock.now
                         let code = URLComponents(string: redirect)?.queryItems?.first { $0.name == "code" }?.value ?? ""
                         let body = [

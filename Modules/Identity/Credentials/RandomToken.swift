@@ -4,7 +4,7 @@ import SmartNationCore
 
 /// Unguessable tokens from the system's random generator, written base64url without padding
 /// (RFC 4648 §5): session tokens, device-challenge nonces, OAuth codes and tokens.
-enum RandomToken {
+public enum RandomToken {
     /// The SHA-256 of a token, the form bearer tokens are stored in.
     static func hash(_ token: String) -> Data {
         Data(SHA256.hash(data: Data(token.utf8)))
@@ -16,7 +16,7 @@ enum RandomToken {
     }
 
     /// `byteCount` random bytes as base64url text.
-    static func make(byteCount: Int = 32) -> String {
+    public static func make(byteCount: Int = 32) -> String {
         precondition(byteCount >= 16, "a token carries at least 128 bits")
         return Data(SecureRandom.bytes(byteCount)).base64URLEncoded
     }

@@ -91,4 +91,8 @@ extension SmartNationError.Code {
     public static let oauthUserCodeAttemptsExceeded = Self("identity.oauth.user_code_attempts_exceeded")
     /// No consent of this citizen for this client.
     public static let oauthConsentNotFound = Self("identity.oauth.consent_not_found")
+    /// A login or consent form was posted without the anti-forgery token this browser was given
+    /// with the page, or from another site: a cross-site request forgery, or a page left open past
+    /// its cookie.
+    public static let oauthFormTokenInvalid = Self("identity.oauth.form_token_invalid")
 }

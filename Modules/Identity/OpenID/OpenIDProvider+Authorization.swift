@@ -99,13 +99,13 @@ extension OpenIDProvider {
         return !pending.request.scopes.attributes.isSubset(of: standing.attributes)
     }
 
-    /// Ends an authorization: on approval records the consent, issues a single-use code and returns
-    /// the redirect (`code`, `state`, `iss`); on denial returns the `access_denied` redirect. The
-    /// `request_uri` is used up either way. `entityUEN` is the business the citizen's session acts
-    /// for; tokens then carry the `entity` claim.
+    /// Ends an authorization: on approval records the consent to what the citizen shares, issues a
+    /// single-use code and returns the redirect (`code`, `state`, `iss`); on denial returns the
+    /// `access_denied` redirect. The `request_uri` is used up either way. `entityUEN` is the
+    /// business the citizen's session acts for; tokens then carry the `entity` claim.
     public func completeAuthorization(
-        clientID: String, requestURI: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool,
-        entityUEN: String? = nil
+        clientID: String, requestURI: String, subject: String, methods: [String], authenticatedAt: Date,
+        decision: ConsentDecision, entityUEN: String? = nil
     ) async throws(SmartNationError) -> String {
         try await audited(endpoint: "authorize", clientID: clientID) { () async throws(SmartNationError) in
             let pending = try await pending(clientID: clientID, requestURI: requestURI)
@@ -113,7 +113,7 @@ extension OpenIDProvider {
             let now = clock()
             var response = [("iss", settings.issuer)]
             if let state = request.state { response.append(("state", state)) }
-            guard approved else {
+            guard let scopes = decision.granted(from: request.scopes) else {
                 do {
                     try await database.write { db in try Self.markUsed(requestURI, in: db) }
                 } catch {
@@ -123,13 +123,13 @@ extension OpenIDProvider {
             }
             let code = RandomToken.makeTimeOrdered(at: now)
             let consentEvent = try CloudEvent(
-                ConsentGranted(subject: subject, clientID: clientID, attributes: request.scopes.attributes.sorted().map(\.rawValue)),
+                ConsentGranted(subject: subject, clientID: clientID, attributes: scopes.attributes.sorted().map(\.rawValue)),
                 source: identityEventSource, subject: subject, time: now)
             do {
                 try await database.write { db in
                     try Self.markUsed(requestURI, in: db)
                     let grantID = try Self.insertGrant(
-                        clientID: clientID, subject: subject, scopes: request.scopes, methods: methods, authTime: authenticatedAt,
+                        clientID: clientID, subject: subject, scopes: scopes, methods: methods, authTime: authenticatedAt,
                         entityUEN: entityUEN, in: db)
                     try db.execute(
                         sql: """
@@ -140,7 +140,7 @@ extension OpenIDProvider {
                             code.storageKey, grantID, request.redirectURI, request.codeChallenge, request.nonce, request.dpopJKT,
                             now.timeIntervalSince1970 + settings.authorizationCodeLifetime,
                         ])
-                    try Self.recordConsent(subject: subject, clientID: clientID, attributes: request.scopes.attributes, now: now, event: consentEvent, in: db)
+                    try Self.recordConsent(subject: subject, clientID: clientID, attributes: scopes.attributes, now: now, event: consentEvent, in: db)
                 }
             } catch {
                 throw .storage(error)

@@ -117,31 +117,37 @@ extension OpenIDProvider {
     }
 
     /// The citizen's decision on a device authorization, made in the citizen app while logged in.
-    /// Approval records the consent and lets the device's next poll receive tokens.
+    /// Approval records the consent to what the citizen shares and lets the device's next poll
+    /// receive tokens.
     public func decideDeviceAuthorization(
-        userCode: String, subject: String, methods: [String], authenticatedAt: Date, approved: Bool, entityUEN: String? = nil
+        userCode: String, subject: String, methods: [String], authenticatedAt: Date, decision: ConsentDecision, entityUEN: String? = nil
     ) async throws(SmartNationError) {
         try await audited(endpoint: "device_approval", clientID: nil) { () async throws(SmartNationError) in
-            let (clientID, scopes) = try await withUserCodeAttempt(by: subject) { () async throws(SmartNationError) in
+            let (clientID, requested) = try await withUserCodeAttempt(by: subject) { () async throws(SmartNationError) in
                 try await pendingDevice(userCode: userCode)
             }
+            let granted = decision.granted(from: requested)
             guard let normalised = DeviceGrant.normalise(userCode: userCode) else { preconditionFailure("pendingDevice normalised it") }
             let now = clock()
-            let event = try CloudEvent(
-                ConsentGranted(subject: subject, clientID: clientID, attributes: scopes.attributes.sorted().map(\.rawValue)),
-                source: identityEventSource, subject: subject, time: now)
+            let event: CloudEvent? = if let granted {
+                try CloudEvent(
+                    ConsentGranted(subject: subject, clientID: clientID, attributes: granted.attributes.sorted().map(\.rawValue)),
+                    source: identityEventSource, subject: subject, time: now)
+            } else {
+                nil
+            }
             do {
                 try await database.write { db in
                     var grantID: String?
-                    if approved {
+                    if let granted, let event {
                         grantID = try Self.insertGrant(
-                            clientID: clientID, subject: subject, scopes: scopes, methods: methods, authTime: authenticatedAt,
+                            clientID: clientID, subject: subject, scopes: granted, methods: methods, authTime: authenticatedAt,
                             entityUEN: entityUEN, in: db)
-                        try Self.recordConsent(subject: subject, clientID: clientID, attributes: scopes.attributes, now: now, event: event, in: db)
+                        try Self.recordConsent(subject: subject, clientID: clientID, attributes: granted.attributes, now: now, event: event, in: db)
                     }
                     try db.execute(
                         sql: "UPDATE oidc_device_authorization SET status = ?, grant_id = ? WHERE user_code = ? AND status = 'pending'",
-                        arguments: [approved ? "approved" : "denied", grantID, normalised])
+                        arguments: [granted != nil ? "approved" : "denied", grantID, normalised])
                     guard db.changesCount == 1 else {
                         throw SmartNationError.oauth(.oauthUserCodeInvalid, "invalid_request", httpStatus: 404, "the user code was decided meanwhile")
                     }

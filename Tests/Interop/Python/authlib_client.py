@@ -9,7 +9,9 @@ Prints one JSON object on success; any failed check exits non-zero with the reas
 """
 
 import argparse
+import html
 import json
+import re
 import sys
 from urllib.parse import parse_qs
 from urllib.parse import urlparse
@@ -43,23 +45,35 @@ def push_request(session, metadata, code_verifier, nonce):
     return pushed.json()["request_uri"], state
 
 
+def form_fields(page):
+    """What a browser posts from the page's form: its hidden fields and its ticked checkboxes."""
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    fields.update({name: value for name, value in re.findall(r'<input type="checkbox" name="([^"]+)" value="([^"]*)" checked>', page.text)})
+    return {name: html.unescape(value) for name, value in fields.items()}
+
+
 def log_in_and_consent(metadata, client_id, request_uri, args):
-    """The citizen's browser: login page, login form, consent form; returns the redirect URI."""
+    """The citizen's browser: login page, login form, consent form; returns the redirect URI.
+
+    The session keeps the pages' cookies and each post repeats the page's form fields, the
+    anti-forgery token among them, as a browser does.
+    """
     browser = requests.Session()
     endpoint = metadata["authorization_endpoint"]
     page = browser.get(endpoint, params={"client_id": client_id, "request_uri": request_uri}, timeout=HTTP_TIMEOUT_SECONDS)
     check(page.status_code == 200 and 'name="password"' in page.text, f"login page: {page.status_code}")
-    form = {"client_id": client_id, "request_uri": request_uri}
+    form = form_fields(page)
+    check(form.get("form_token") and form.get("request_uri") == request_uri, "the login form carries its request and its anti-forgery token")
     one_time_code = pyotp.parse_uri(args.otpauth_uri).now()
     login = browser.post(
         endpoint,
-        data={**form, "action": "login", "identifier": args.nric, "password": args.password, "otp": one_time_code},
+        data={**form, "identifier": args.nric, "password": args.password, "otp": one_time_code},
         allow_redirects=False,
         timeout=HTTP_TIMEOUT_SECONDS,
     )
     check(login.status_code == 200 and 'value="approve"' in login.text, f"consent page: {login.status_code} {login.text[:300]}")
     consent = browser.post(
-        endpoint, data={**form, "action": "consent", "decision": "approve"}, allow_redirects=False, timeout=HTTP_TIMEOUT_SECONDS
+        endpoint, data={**form_fields(login), "decision": "approve"}, allow_redirects=False, timeout=HTTP_TIMEOUT_SECONDS
     )
     check(consent.status_code == 303, f"consent answers 303, not {consent.status_code}")
     return consent.headers["Location"]
