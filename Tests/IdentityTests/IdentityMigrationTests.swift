@@ -10,11 +10,9 @@ import Testing
 struct IdentityMigrationTests {
     @Test("v11 and v12 on a database holding codes and tokens: the token index by grant goes, and each row keeps its key under the new column name")
     func timeOrderedKeys() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sn-identity-migration-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: directory.appendingPathComponent("identity.sqlite").path)
-        try IdentityDatabase.migrator.migrate(pool, upTo: "identity v10: pending pushed requests per client")
+        let database = try PartlyMigratedDatabase(upTo: "identity v10: pending pushed requests per client")
+        defer { database.remove() }
+        let pool = database.pool
         let tokenHash = RandomToken.hash("a token issued before v12")
         let codeHash = RandomToken.hash("a code issued before v12")
         try pool.write { db in
@@ -38,13 +36,36 @@ struct IdentityMigrationTests {
         #expect(grantIndex == nil)
     }
 
+    @Test("v15 keeps every token and its columns, without the foreign key to its grant, and indexes codes and grants for the prune")
+    func grantsPrunedAtTheirEnd() throws {
+        let database = try PartlyMigratedDatabase(upTo: "identity v14: signing keys published before they sign")
+        defer { database.remove() }
+        let pool = database.pool
+        let tokenKey = RandomToken.hash("a token issued before v15")
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO oidc_grant (grant_id, client_id, subject, scopes, methods, auth_time) VALUES ('grant-1', 'client-1', 'subject-1', 'openid', 'pwd', 0)")
+            try db.execute(sql: """
+                INSERT INTO oidc_token (token_key, kind, grant_id, jkt, issued_at, expires_at, rotated_at, revoked_at)
+                VALUES (?, 'refresh', 'grant-1', 'jkt-1', 1, 2, 3, 4)
+                """, arguments: [tokenKey])
+        }
+        try IdentityDatabase.migrator.migrate(pool)
+        let (row, foreignKeys, indexes) = try pool.read { db in
+            (try Row.fetchOne(db, sql: "SELECT * FROM oidc_token"),
+             try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(oidc_token)"),
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('oidc_authorization_code_grant', 'oidc_grant_auth_time', 'oidc_grant_revoked') ORDER BY name"))
+        }
+        #expect(row == ["token_key": tokenKey, "kind": "refresh", "grant_id": "grant-1", "jkt": "jkt-1", "issued_at": 1.0, "expires_at": 2.0, "rotated_at": 3.0, "revoked_at": 4.0])
+        #expect(foreignKeys.isEmpty)
+        #expect(indexes == ["oidc_authorization_code_grant", "oidc_grant_auth_time", "oidc_grant_revoked"])
+        try pool.write { db in try db.execute(sql: "DELETE FROM oidc_grant") }
+    }
+
     @Test("v13 moves the spent jtis into the log by expiry, and a guard opened over it still refuses them")
     func spentJTILog() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sn-identity-migration-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: directory.appendingPathComponent("identity.sqlite").path)
-        try IdentityDatabase.migrator.migrate(pool, upTo: "identity v12: codes and tokens stored by time-ordered key")
+        let database = try PartlyMigratedDatabase(upTo: "identity v12: codes and tokens stored by time-ordered key")
+        defer { database.remove() }
+        let pool = database.pool
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         try await pool.write { db in
             try db.execute(sql: "INSERT INTO oidc_used_jti (key, expires_at) VALUES ('assertion:client-1:live', ?), ('dpop:jkt:expired', ?)",
@@ -66,11 +87,9 @@ struct IdentityMigrationTests {
 
     @Test("v14 lets keys stored before sign from their creation: the provider opened over them keeps signing with the newest")
     func signingKeysSignFrom() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sn-identity-migration-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: directory.appendingPathComponent("identity.sqlite").path)
-        try IdentityDatabase.migrator.migrate(pool, upTo: "identity v13: spent jti log by expiry")
+        let database = try PartlyMigratedDatabase(upTo: "identity v13: spent jti log by expiry")
+        defer { database.remove() }
+        let pool = database.pool
         let sealer = SecretSealer.random()
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let (old, current) = (P256.Signing.PrivateKey(), P256.Signing.PrivateKey())
@@ -88,5 +107,22 @@ struct IdentityMigrationTests {
         let published = try JSONDecoder().decode(JSONValue.self, from: keys.jwks)
         guard case .array(let listed)? = published["keys"] else { Issue.record("no keys"); return }
         #expect(listed.count == 2, "the retired key is still within its overlap")
+    }
+}
+
+/// An `identity.sqlite` in a fresh directory, migrated up to one migration, to hold data as an
+/// older release left it.
+private struct PartlyMigratedDatabase {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sn-identity-migration-\(UUID().uuidString)")
+    let pool: DatabasePool
+
+    init(upTo migration: String) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        pool = try DatabasePool(path: directory.appendingPathComponent("identity.sqlite").path)
+        try IdentityDatabase.migrator.migrate(pool, upTo: migration)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -100,16 +100,11 @@ struct OpenIDProviderTests {
         let fixture = try await OpenIDTestFixture.make()
         defer { fixture.remove() }
         let first = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
-        func refresh(_ token: String) async throws -> TokenResponse {
-            try await fixture.provider.token(
-                form: ["grant_type": "refresh_token", "refresh_token": token], credentials: try fixture.credentials(),
-                dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
-        }
-        let second = try await refresh(first.refreshToken)
+        let second = try await fixture.refresh(first.refreshToken)
         #expect(second.refreshToken != first.refreshToken)
         _ = try await fixture.userinfo(second.accessToken)
-        #expect(await errorCode { _ = try await refresh(first.refreshToken) } == .oauthRefreshTokenReused)
-        #expect(await errorCode { _ = try await refresh(second.refreshToken) } == .oauthRefreshTokenInvalid)
+        #expect(await errorCode { _ = try await fixture.refresh(first.refreshToken) } == .oauthRefreshTokenReused)
+        #expect(await errorCode { _ = try await fixture.refresh(second.refreshToken) } == .oauthRefreshTokenInvalid)
         #expect(await errorCode { _ = try await fixture.userinfo(second.accessToken) } == .oauthAccessTokenInvalid)
         #expect(try await fixture.rejectionCodes()
             == ([.oauthRefreshTokenReused, .oauthRefreshTokenInvalid, .oauthAccessTokenInvalid] as [SmartNationError.Code]).map(\.rawValue), "each refusal is audited")

@@ -128,6 +128,13 @@ struct OpenIDTestFixture {
             credentials: credentials(), dpopProof: keys.dpopProof(url: settings.tokenEndpoint, now: clock.now))
     }
 
+    /// The refresh grant for `token`, with a fresh assertion and DPoP proof.
+    func refresh(_ token: String) async throws -> TokenResponse {
+        try await provider.token(
+            form: ["grant_type": "refresh_token", "refresh_token": token], credentials: credentials(),
+            dpopProof: keys.dpopProof(url: settings.tokenEndpoint, now: clock.now))
+    }
+
     func userinfo(_ token: String) async throws -> JSONValue {
         try await provider.userinfo(PresentedAccessToken(
             scheme: "DPoP", token: token,

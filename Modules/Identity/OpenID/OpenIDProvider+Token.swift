@@ -48,6 +48,11 @@ struct GrantRecord: Sendable {
         entityUEN = row["entity_uen"]
     }
 
+    /// When the grant ends, however its refresh token rotates: `auth_time` plus `lifetime`.
+    func endsAt(lifetime: TimeInterval) -> Date {
+        authTime.addingTimeInterval(lifetime)
+    }
+
     static let columns = "g.grant_id, g.client_id, g.subject, g.scopes, g.methods, g.auth_time, g.entity_uen, g.revoked_at AS grant_revoked_at"
     /// The grant's citizen record, read in the same query as the grant (`ci.record AS citizen_record`).
     static let citizenJoin = "LEFT JOIN citizen ci ON ci.subject = g.subject"
@@ -156,6 +161,7 @@ extension OpenIDProvider {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "refresh_token is required")
         }
         let tokenKey = RandomToken.storageKey(token)
+        let grantLifetime = settings.grantLifetime
         return try await issueTokens(for: request) { db, now in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.refreshTokenQuery), arguments: [tokenKey])
             else { return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is unknown")) }
@@ -170,6 +176,9 @@ extension OpenIDProvider {
             guard !grant.revoked, row["revoked_at"] as Double? == nil, row["rotated_at"] as Double? == nil,
                   row["expires_at"] as Double > now.timeIntervalSince1970 else {
                 return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is expired or revoked"))
+            }
+            guard grant.endsAt(lifetime: grantLifetime) > now else {
+                return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the login has reached its longest lifetime: log in again"))
             }
             return .success(RedeemedGrant(grant: grant, row: row) { db in
                 try db.cachedStatement(sql: "UPDATE oidc_token SET rotated_at = ? WHERE token_key = ?")
@@ -240,7 +249,8 @@ extension OpenIDProvider {
                     accessToken.storageKey, grant.grantID, request.jkt, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + settings.accessTokenLifetime,
                     refreshToken.storageKey, grant.grantID, now.timeIntervalSince1970,
-                    now.timeIntervalSince1970 + settings.refreshTokenLifetime,
+                    min(now.timeIntervalSince1970 + settings.refreshTokenLifetime,
+                        grant.endsAt(lifetime: settings.grantLifetime).timeIntervalSince1970),
                 ])
                 let issuedAt = Int(now.timeIntervalSince1970)
                 let claims = IDTokenClaims(

@@ -104,15 +104,28 @@ public struct OpenIDProvider: Sendable {
         return claims
     }
 
-    /// Deletes expired pushed requests, codes, device codes, used `jti`s and tokens; returns how many rows.
+    /// Deletes what can no longer be used, an hour after it could: expired pushed requests, device
+    /// codes, spent `jti`s and tokens, codes never redeemed, and grants revoked or past
+    /// ``OpenIDSettings/grantLifetime`` with their codes. A redeemed code is kept as long as its grant,
+    /// so presenting it again still revokes the tokens it issued. Returns how many rows went.
     @discardableResult
     public func pruneExpired() async throws(SmartNationError) -> Int {
-        let now = clock().timeIntervalSince1970
+        let cutoff = clock().timeIntervalSince1970 - 3600
+        let endedGrants = "SELECT grant_id FROM oidc_grant WHERE auth_time < ? OR revoked_at < ?"
+        let endedArguments: StatementArguments = [cutoff - settings.grantLifetime, cutoff]
         do {
             return try await database.write { db in
-                var removed = try ReplayGuard.pruneLog(before: now - 3600, in: db)
-                for table in ["oidc_pushed_request", "oidc_authorization_code", "oidc_device_authorization", "oidc_token"] {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE expires_at < ?", arguments: [now - 3600])
+                var removed = try ReplayGuard.pruneLog(before: cutoff, in: db)
+                let deletions: [(String, StatementArguments)] = [
+                    ("DELETE FROM oidc_pushed_request WHERE expires_at < ?", [cutoff]),
+                    ("DELETE FROM oidc_device_authorization WHERE expires_at < ?", [cutoff]),
+                    ("DELETE FROM oidc_token WHERE expires_at < ? OR grant_id IN (\(endedGrants))", [cutoff] + endedArguments),
+                    ("DELETE FROM oidc_authorization_code WHERE expires_at < ? AND used_at IS NULL", [cutoff]),
+                    ("DELETE FROM oidc_authorization_code WHERE grant_id IN (\(endedGrants))", endedArguments),
+                    ("DELETE FROM oidc_grant WHERE grant_id IN (\(endedGrants))", endedArguments),
+                ]
+                for (sql, arguments) in deletions {
+                    try db.execute(sql: sql, arguments: arguments)
                     removed += db.changesCount
                 }
                 return removed
@@ -122,8 +135,6 @@ public struct OpenIDProvider: Sendable {
         }
     }
 
-    /// Runs `body`; when it refuses the request, writes ``OAuthRequestRejected`` to the audit trail
-    /// and rethrows.
     /// Runs `body`, the HTTP edge's reading of a request for `endpoint` (its form, credentials and
     /// proof headers), auditing a refusal as ``OAuthRequestRejected`` as the provider's own are.
     public func auditingRefusals<Result: Sendable>(

@@ -12,8 +12,12 @@ public struct OpenIDSettings: Sendable, Hashable {
     public var authorizationCodeLifetime: TimeInterval = 60
     /// How long access and ID tokens last.
     public var accessTokenLifetime: TimeInterval = 600
-    /// How long a refresh token lasts.
+    /// How long a refresh token lasts, unless its grant ends first.
     public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
+    /// How long one login lasts, however often its refresh token rotates: from `auth_time` plus
+    /// this, the refresh grant is refused and the citizen logs in again. It is also how long a
+    /// spent code is kept, so that presenting it again revokes what it issued.
+    public var grantLifetime: TimeInterval = 90 * 24 * 3600
     /// The longest a client assertion may live (`exp` − `iat`).
     public var clientAssertionLifetimeMax: TimeInterval = 120
     /// How far a DPoP proof's `iat` may be from now.

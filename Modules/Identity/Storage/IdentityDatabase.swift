@@ -128,6 +128,31 @@ public enum IdentityDatabase {
                 UPDATE oidc_signing_key SET signs_from = created_at;
                 """)
         }
+        migrator.registerMigration("identity v15: grants pruned at their end") { db in
+            // `OpenIDProvider.pruneExpired` now deletes grants once revoked or past their lifetime,
+            // with their codes (found by grant). Tokens keep no foreign key to their grant: the check
+            // would scan `oidc_token` for every grant deleted (v11 dropped the index by grant to keep
+            // the token endpoint's commits small), and a token whose grant is gone is unknown anyway,
+            // since every lookup joins the grant. Their capped expiry prunes them first.
+            try db.execute(sql: """
+                CREATE TABLE oidc_token_new (
+                    token_key BLOB PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    grant_id TEXT NOT NULL,
+                    jkt TEXT,
+                    issued_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    rotated_at REAL,
+                    revoked_at REAL
+                ) WITHOUT ROWID;
+                INSERT INTO oidc_token_new SELECT token_key, kind, grant_id, jkt, issued_at, expires_at, rotated_at, revoked_at FROM oidc_token;
+                DROP TABLE oidc_token;
+                ALTER TABLE oidc_token_new RENAME TO oidc_token;
+                CREATE INDEX oidc_authorization_code_grant ON oidc_authorization_code (grant_id);
+                CREATE INDEX oidc_grant_auth_time ON oidc_grant (auth_time);
+                CREATE INDEX oidc_grant_revoked ON oidc_grant (revoked_at) WHERE revoked_at IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }
