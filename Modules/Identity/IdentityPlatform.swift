@@ -57,6 +57,23 @@ public struct IdentityPlatform: Sendable {
                 database: database, sealer: sealer, configuration: NationalPKI.Configuration(crlBaseURL: issuer + "/pki/crl"), clock: clock))
     }
 
+    /// Closes a citizen's account: its sessions and device keys are revoked with it, then its
+    /// citizen certificates, as `cessationOfOperation`, so signatures made after the closing fail
+    /// verification. Closing an account that is closed already answers
+    /// ``SmartNationError/Code/identityCitizenClosed`` after revoking any certificate still live, so
+    /// repeating a closing that failed halfway completes it.
+    public func closeCitizen(subject: String, reason: String) async throws(SmartNationError) -> Citizen {
+        let closed: Citizen
+        do {
+            closed = try await citizens.close(subject: subject, reason: reason)
+        } catch where error.code == .identityCitizenClosed {
+            _ = try await pki.revokeAll(kind: .citizen, subject: subject, reason: .cessationOfOperation)
+            throw error
+        }
+        _ = try await pki.revokeAll(kind: .citizen, subject: subject, reason: .cessationOfOperation)
+        return closed
+    }
+
     /// Opens a session for a citizen who has just logged in, for the business `entityUEN` when
     /// given. A citizen who does not represent that business gets no session; the refusal is
     /// audited as `login.failed` with reason `not_representative`.

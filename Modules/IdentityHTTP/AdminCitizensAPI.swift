@@ -69,7 +69,7 @@ struct AdminCitizensAPI: Sendable {
             try adminAPI.authorize(request)
             var request = request
             let body = try await request.jsonBody(as: Closure.self, context: context)
-            let citizen = try await platform.citizens.close(subject: try context.parameters.require("subject"), reason: body.reason)
+            let citizen = try await platform.closeCitizen(subject: try context.parameters.require("subject"), reason: body.reason)
             return jsonResponse(Self.json(citizen))
         }
     }

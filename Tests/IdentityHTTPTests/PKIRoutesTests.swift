@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -68,6 +69,35 @@ struct PKIRoutesTests {
             #expect(reissued.uppercased().contains(serial.uppercased()), "the CRL served lists the revoked serial")
             #expect(reissued.contains("Key Compromise"))
             #expect(try await verify(document)["reason"]?.stringValue == SignatureRejection.revoked.rawValue)
+        }
+    }
+
+    @Test("closing a citizen revokes its certificates as cessationOfOperation; closing again revokes one issued meanwhile and answers 409")
+    func closingRevokesCertificates() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            func issue() async throws -> IssuedCertificate {
+                let csr = try CertificateSigningRequest(
+                    version: .v1, subject: DistinguishedName { CommonName(fixture.subject) }, privateKey: Certificate.PrivateKey(P256.Signing.PrivateKey()),
+                    attributes: .init()).serializeAsPEM().pemString
+                return try await fixture.platform.pki.issueCitizenCertificate(subject: fixture.subject, signingRequest: Data(csr.utf8))
+            }
+            let first = try await issue()
+            let operatorToken: HTTPFields = [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"]
+            let closed = try await fixture.postJSON("/admin/identity/citizens/\(fixture.subject)/close", ["reason": "deceased"], headers: operatorToken)
+            #expect(closed.status == .ok)
+            #expect(try await fixture.platform.pki.certificate(serialNumber: first.serialNumber)?.revocation?.reason == .cessationOfOperation)
+            let crl = try await Self.crlText(Data(try await fixture.send(.get, "/pki/crl/issuing.crl").body.readableBytesView))
+            #expect(crl.uppercased().contains(first.serialNumber.uppercased()) && crl.contains("Cessation Of Operation"))
+
+            let meanwhile = try await issue()
+            let again = try await fixture.postJSON("/admin/identity/citizens/\(fixture.subject)/close", ["reason": "deceased"], headers: operatorToken)
+            #expect(again.status == .conflict)
+            #expect(try IdentityHTTPFixture.errorCode(again).first == "identity.citizen.closed")
+            #expect(try await fixture.platform.pki.certificate(serialNumber: meanwhile.serialNumber)?.revocation != nil)
+            let events = try await fixture.platform.database.read { db in
+                try Outbox.pending(limit: 10_000, in: db).map(\.event.type)
+            }
+            #expect(events.filter { $0 == CertificateRevoked.eventType }.count == 2)
         }
     }
 }

@@ -79,4 +79,22 @@ struct PKIRevocationTests {
         let second = try ParsedRevocationList(try await fixture.pki.currentCRL(), issuer: fixture.pki.issuingCertificate)
         #expect(second.number == 2)
     }
+
+    @Test("revokeAll revokes a subject's live certificates of one kind, skips the expired and the revoked, and finds nothing more the second time")
+    func revokeAllOfSubject() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let (expiring, _) = try await fixture.issueCitizen()
+        fixture.clock.advance(by: expiring.notAfter.timeIntervalSince(fixture.clock.now) - 60)
+        let (live, _) = try await fixture.issueCitizen()
+        let (alreadyRevoked, _) = try await fixture.issueCitizen()
+        _ = try await fixture.pki.revoke(serialNumber: alreadyRevoked.serialNumber, reason: .keyCompromise)
+        fixture.clock.advance(by: 120)
+        let revoked = try await fixture.pki.revokeAll(kind: .citizen, subject: fixture.subject, reason: .cessationOfOperation)
+        #expect(revoked.map(\.serialNumber) == [live.serialNumber])
+        #expect(try await fixture.pki.certificate(serialNumber: expiring.serialNumber)?.revocation == nil)
+        #expect(try await fixture.pki.certificate(serialNumber: alreadyRevoked.serialNumber)?.revocation?.reason == .keyCompromise)
+        #expect(try await fixture.pki.revokeAll(kind: .citizen, subject: fixture.subject, reason: .cessationOfOperation).isEmpty)
+        #expect(try await fixture.pki.revokeAll(kind: .device, subject: fixture.subject, reason: .cessationOfOperation).isEmpty)
+    }
 }

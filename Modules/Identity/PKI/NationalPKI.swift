@@ -195,6 +195,22 @@ public struct NationalPKI: Sendable {
             reissue: revocationListMaker(at: now))
     }
 
+    /// Revokes every certificate of this kind and subject that is neither revoked nor expired, each
+    /// with its `certificate.revoked` event and a reissued CRL; returns those it revoked. Running it
+    /// again revokes only what was issued since.
+    public func revokeAll(kind: CertificateKind, subject: String, reason: RevocationReason) async throws(SmartNationError) -> [IssuedCertificate] {
+        let now = clock()
+        var revoked: [IssuedCertificate] = []
+        for certificate in try await store.certificates(kind: kind, subject: subject) where certificate.revocation == nil && certificate.notAfter > now {
+            do {
+                revoked.append(try await revoke(serialNumber: certificate.serialNumber, reason: reason))
+            } catch where error.code == .identityPKICertificateRevoked {
+                continue
+            }
+        }
+        return revoked
+    }
+
     /// The issuing CA's current CRL, in DER, as `<crlBaseURL>/issuing.crl` serves it. Reissued (with the
     /// next number) when half of its validity has passed, so a published CRL is never stale.
     public func currentCRL() async throws(SmartNationError) -> Data {
