@@ -8,10 +8,10 @@ import SmartNationHTTP
 ///
 /// - `POST /citizens`: `{"nric", "name", "date_of_birth", "sex" (F or M), "nationality", "address":
 ///   {"block", "street", "unit"?, "postal_code"}, "mobile"?, "email"?, "preferred_language"? (en, zh,
-///   ms, ta)}`; 201 with the citizen's opaque `subject`. Each refusal has its own code and is audited
-///   as `…identity.registration.rejected`.
-/// - `POST /citizens/{subject}/close`: `{"reason"}`; closes the account, revoking its sessions and
-///   devices, and announces `…identity.citizen.closed`.
+///   ms, ta)}`; 201 with the citizen's opaque `subject`. Each refusal — of the body, the address or a
+///   field — has its own code and is audited as `…identity.registration.rejected`.
+/// - `POST /citizens/{subject}/close`: `{"reason"}`; closes the account, revoking its sessions,
+///   devices and certificates, and announces `…identity.citizen.closed`.
 struct AdminCitizensAPI: Sendable {
     let platform: IdentityPlatform
     let adminAPI: AdminAPI
@@ -57,12 +57,15 @@ struct AdminCitizensAPI: Sendable {
         group.post("/citizens") { request, context in
             try adminAPI.authorize(request)
             var request = request
-            let body = try await request.jsonBody(as: Registration.self, context: context)
-            let address = try RegisteredAddress(
-                block: body.address.block, street: body.address.street, unit: body.address.unit, postalCode: body.address.postalCode)
-            let citizen = try await platform.citizens.register(CitizenRegistration(
-                nric: body.nric, name: body.name, dateOfBirth: body.dateOfBirth, sex: body.sex, nationality: body.nationality,
-                address: address, mobile: body.mobile, email: body.email, preferredLanguage: body.preferredLanguage ?? .english))
+            let registration = try await platform.citizens.auditingRejections { () async throws(SmartNationError) in
+                let body = try await request.jsonBody(as: Registration.self, context: context)
+                let address = try RegisteredAddress(
+                    block: body.address.block, street: body.address.street, unit: body.address.unit, postalCode: body.address.postalCode)
+                return CitizenRegistration(
+                    nric: body.nric, name: body.name, dateOfBirth: body.dateOfBirth, sex: body.sex, nationality: body.nationality,
+                    address: address, mobile: body.mobile, email: body.email, preferredLanguage: body.preferredLanguage ?? .english)
+            }
+            let citizen = try await platform.citizens.register(registration)
             return jsonResponse(Self.json(citizen), status: .created)
         }
         group.post("/citizens/{subject}/close") { request, context in

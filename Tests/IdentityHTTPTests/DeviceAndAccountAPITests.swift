@@ -132,6 +132,26 @@ struct AdminCitizensAPITests {
         }
     }
 
+    @Test("a registration whose address or body is malformed is refused with its own code, audited, and stores nothing")
+    func malformedRegistration() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            var badAddress = Self.registration(nric: "T0123456G")
+            badAddress["address"] = ["block": "5", "street": "Tampines Avenue 1", "postal_code": "52975"]
+            var badSex = Self.registration(nric: "T0123456G")
+            badSex["sex"] = "X"
+            for (body, code) in [(badAddress, "identity.address.invalid"), (badSex, "core.http.body_invalid")] {
+                let refused = try await fixture.postJSON("/admin/identity/citizens", body, headers: Self.operatorToken)
+                #expect(refused.status == .badRequest)
+                #expect(try IdentityHTTPFixture.errorCode(refused).first == code)
+            }
+            let rejections = try await fixture.platform.database.read { db in
+                try Outbox.pending(limit: 10_000, in: db).map(\.event)
+            }.filter { $0.type == CitizenRegistrationRejected.eventType }.map { try $0.decodeData(as: CitizenRegistrationRejected.self).code }
+            #expect(rejections == ["identity.address.invalid", "core.http.body_invalid"])
+            #expect(try await fixture.platform.citizens.citizen(nric: "T0123456G") == nil)
+        }
+    }
+
     @Test("closing a citizen through the operator API ends its sessions at once")
     func close() async throws {
         try await IdentityHTTPFixture.run { fixture in

@@ -25,8 +25,16 @@ public struct CitizenRegistry: Sendable {
     /// each refusal has its own code, is audited as ``CitizenRegistrationRejected`` and stores
     /// nothing else.
     public func register(_ registration: CitizenRegistration) async throws(SmartNationError) -> Citizen {
+        try await auditingRejections { () async throws(SmartNationError) in try await admit(registration) }
+    }
+
+    /// Runs `body` — the HTTP edge's reading of a registration, such as its JSON body and address —
+    /// auditing a refusal as ``CitizenRegistrationRejected``, as ``register(_:)`` audits its own.
+    public func auditingRejections<Result: Sendable>(
+        _ body: () async throws(SmartNationError) -> Result
+    ) async throws(SmartNationError) -> Result {
         do {
-            return try await admit(registration)
+            return try await body()
         } catch {
             if error.code != .storageUnavailable {
                 try await auditTrail.recordAudit(try CloudEvent(
