@@ -21,6 +21,9 @@ public struct IdentityPlatform: Sendable {
     public let openID: OpenIDProvider
     /// The national PKI: CAs, certificates, CRL and CMS signatures.
     public let pki: NationalPKI
+    /// The brute-force defence both password and device logins count their failures in.
+    public let loginThrottle: LoginThrottle
+    private let clock: @Sendable () -> Date
 
     /// Opens (creating and migrating when needed) the platform in `dataDirectory`.
     ///
@@ -41,20 +44,31 @@ public struct IdentityPlatform: Sendable {
         let database = try IdentityDatabase.open(in: dataDirectory)
         let citizens = CitizenRegistry(store: SQLiteCitizenStore(database: database), auditTrail: OutboxAuditTrail(database: database), clock: clock)
         let credentials = SQLiteCredentialStore(database: database, sealer: sealer)
+        let loginThrottle = LoginThrottle(store: SQLiteLoginThrottleStore(database: database))
         let passwordLogin: PasswordLogin
         do {
-            passwordLogin = try PasswordLogin(citizens: citizens, credentials: credentials, hasher: passwordHasher, clock: clock)
+            passwordLogin = try PasswordLogin(
+                citizens: citizens, credentials: credentials, throttle: loginThrottle, hasher: passwordHasher, clock: clock)
         } catch {
             throw SmartNationError(.storageUnavailable, parameters: ["reason": "\(error)"], httpStatus: 500)
         }
         return IdentityPlatform(
             database: database, citizens: citizens, businesses: BusinessRegistry(database: database, clock: clock), passwordLogin: passwordLogin,
             sessions: SessionManager(store: SQLiteSessionStore(database: database), clock: clock),
-            devices: DeviceKeyRegistry(store: SQLiteDeviceKeyStore(database: database), auditTrail: credentials, clock: clock),
+            devices: DeviceKeyRegistry(
+                store: SQLiteDeviceKeyStore(database: database), auditTrail: credentials, throttle: loginThrottle, clock: clock),
             openID: try await OpenIDProvider(
                 settings: settings, database: database, citizens: citizens, sealer: sealer, clock: clock),
             pki: try await NationalPKI.open(
-                database: database, sealer: sealer, configuration: NationalPKI.Configuration(crlBaseURL: issuer + "/pki/crl"), clock: clock))
+                database: database, sealer: sealer, configuration: NationalPKI.Configuration(crlBaseURL: issuer + "/pki/crl"), clock: clock),
+            loginThrottle: loginThrottle, clock: clock)
+    }
+
+    /// Deletes what has stopped being usable: expired OpenID state (``OpenIDProvider/pruneExpired()``)
+    /// and forgotten login throttle keys. The daemon runs it hourly; returns how many rows went.
+    @discardableResult
+    public func pruneExpired() async throws(SmartNationError) -> Int {
+        try await openID.pruneExpired() + loginThrottle.prune(now: clock())
     }
 
     /// Closes a citizen's account: its sessions and device keys are revoked with it, then its

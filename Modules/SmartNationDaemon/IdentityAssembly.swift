@@ -6,7 +6,7 @@ import ServiceLifecycle
 import SmartNationCore
 
 /// The identity platform as the daemon runs it: the platform over `identity.sqlite`, its routes,
-/// the relay of its outbox onto the bus and log, and the hourly pruning of expired OAuth state.
+/// the relay of its outbox onto the bus and log, and the hourly pruning of expired OAuth and throttle state.
 struct IdentityAssembly {
     let platform: IdentityPlatform
     let routes: IdentityRoutes
@@ -35,7 +35,7 @@ struct IdentityAssembly {
         return IdentityAssembly(
             platform: platform,
             routes: IdentityRoutes(platform: platform, adminToken: adminToken),
-            services: [OutboxRelayService(relay: relay, logger: logger), OpenIDPruningService(provider: platform.openID, logger: logger)])
+            services: [OutboxRelayService(relay: relay, logger: logger), IdentityPruningService(platform: platform, logger: logger)])
     }
 }
 
@@ -57,19 +57,19 @@ struct OutboxRelayService: Service {
     }
 }
 
-/// Deletes expired pushed requests, codes, proofs and tokens once an hour, and drops signing keys
-/// whose overlap has passed from the JWKS.
-struct OpenIDPruningService: Service {
-    let provider: OpenIDProvider
+/// Once an hour: deletes expired OpenID state and forgotten login throttle keys
+/// (``IdentityPlatform/pruneExpired()``), and drops signing keys whose overlap has passed from the JWKS.
+struct IdentityPruningService: Service {
+    let platform: IdentityPlatform
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await provider.pruneExpired()
-                try await provider.signingKeys.refresh()
+                try await platform.pruneExpired()
+                try await platform.openID.signingKeys.refresh()
             } catch {
-                logger.warning("pruning expired OpenID state failed", metadata: ["error": "\(error)"])
+                logger.warning("pruning expired identity state failed", metadata: ["error": "\(error)"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }

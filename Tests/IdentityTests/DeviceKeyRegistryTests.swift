@@ -14,7 +14,7 @@ private struct DeviceFixture {
     var database: DatabasePool { environment.database }
     var subject: String { environment.subject }
 
-    static func make(throttle: LoginThrottle = LoginThrottle()) async throws -> DeviceFixture {
+    static func make(throttle: LoginThrottle.Configuration = .init()) async throws -> DeviceFixture {
         let environment = try await IdentityTestEnvironment.make(
             registering: CitizenRegistration(
                 nric: "S9812381D", name: "Lim Mei Ling", dateOfBirth: "1998-02-01", sex: .female, nationality: "SINGAPORE CITIZEN",
@@ -24,7 +24,8 @@ private struct DeviceFixture {
             environment: environment,
             devices: DeviceKeyRegistry(
                 store: SQLiteDeviceKeyStore(database: environment.database),
-                auditTrail: SQLiteCredentialStore(database: environment.database, sealer: .random()), throttle: throttle,
+                auditTrail: SQLiteCredentialStore(database: environment.database, sealer: .random()),
+                throttle: LoginThrottle(store: SQLiteLoginThrottleStore(database: environment.database), configuration: throttle),
                 clock: { clock.now }))
     }
 
@@ -58,7 +59,7 @@ struct DeviceKeyRegistryTests {
 
     @Test("bad answers past the free ones lock the device out, even with a right answer, until the lockout ends")
     func throttle() async throws {
-        let fixture = try await DeviceFixture.make(throttle: LoginThrottle(configuration: .init(freeFailures: 3, initialLockout: 30, maximumLockout: 300)))
+        let fixture = try await DeviceFixture.make(throttle: .init(freeFailures: 3, initialLockout: 30, maximumLockout: 300))
         defer { fixture.remove() }
         let key = P256.Signing.PrivateKey()
         let stolen = P256.Signing.PrivateKey()

@@ -22,11 +22,12 @@ private struct LoginFixture {
         return LoginFixture(environment: environment, credentials: SQLiteCredentialStore(database: environment.database, sealer: .random()))
     }
 
-    func login(rounds: Int = 1_000, throttle: LoginThrottle = LoginThrottle()) throws -> PasswordLogin {
+    func login(rounds: Int = 1_000, throttle: LoginThrottle.Configuration = .init()) throws -> PasswordLogin {
         let clock = clock
         return try PasswordLogin(
-            citizens: registry, credentials: credentials, hasher: PasswordHasher(unsafeTestingRounds: rounds), throttle: throttle,
-            clock: { clock.now })
+            citizens: registry, credentials: credentials,
+            throttle: LoginThrottle(store: SQLiteLoginThrottleStore(database: database), configuration: throttle),
+            hasher: PasswordHasher(unsafeTestingRounds: rounds), clock: { clock.now })
     }
 
     func auditReasons() async throws -> [String] {
@@ -84,7 +85,7 @@ struct PasswordLoginTests {
     func lockout() async throws {
         let fixture = try await LoginFixture.make()
         defer { fixture.remove() }
-        let login = try fixture.login(throttle: LoginThrottle(configuration: .init(freeFailures: 3, initialLockout: 30, maximumLockout: 300)))
+        let login = try fixture.login(throttle: .init(freeFailures: 3, initialLockout: 30, maximumLockout: 300))
         try await login.setPassword(Self.password, for: fixture.subject)
         for attempt in 0..<3 {
             #expect(try await login.login(identifier: "G1612348Q", password: "guess\(attempt)", oneTimeCode: nil, clientAddress: "203.0.113.\(attempt)") == .wrongCredentials)
@@ -172,7 +173,7 @@ struct PasswordLoginTests {
     func addressLockout() async throws {
         let fixture = try await LoginFixture.make()
         defer { fixture.remove() }
-        let login = try fixture.login(throttle: LoginThrottle(configuration: .init(freeFailures: 2)))
+        let login = try fixture.login(throttle: .init(freeFailures: 2))
         try await login.setPassword(Self.password, for: fixture.subject)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "203.0.113.9")
             == .succeeded(subject: fixture.subject, methods: ["pwd"]))
@@ -198,41 +199,77 @@ struct PasswordLoginTests {
     }
 }
 
-@Suite("Login throttle")
+@Suite("Login throttle, counting in identity.sqlite")
 struct LoginThrottleTests {
-    @Test("the table of tracked keys stays bounded")
-    func bounded() {
-        let throttle = LoginThrottle(configuration: .init(trackedKeysMax: 100))
-        let now = Date()
-        for index in 0..<1000 { #expect(throttle.admit([.clientAddress("198.51.100.\(index)")], now: now.addingTimeInterval(Double(index))) == nil) }
-        #expect(throttle.trackedKeyCount <= 100)
-        #expect(throttle.trackedKeyCount >= 90)
-        #expect(throttle.admit([.clientAddress("198.51.100.999")], now: now.addingTimeInterval(999)) == nil, "one failure locks nothing")
+    /// A throttle over a fresh identity database, and the database.
+    static func make(_ configuration: LoginThrottle.Configuration) async throws -> (LoginThrottle, IdentityTestEnvironment) {
+        let environment = try await LoginFixture.make().environment
+        return (LoginThrottle(store: SQLiteLoginThrottleStore(database: environment.database), configuration: configuration), environment)
     }
 
     @Test("attempts in flight count at once: concurrent guesses get no more than the free failures and one more")
-    func concurrentAttempts() {
-        let throttle = LoginThrottle(configuration: .init(freeFailures: 5, initialLockout: 30))
-        let now = Date()
+    func concurrentAttempts() async throws {
+        let (throttle, environment) = try await Self.make(.init(freeFailures: 5, initialLockout: 30))
+        defer { environment.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
         let keys: [LoginThrottle.Key] = [.account("S1234567D"), .clientAddress("198.51.100.1")]
-        let admitted = (0..<20).filter { _ in throttle.admit(keys, now: now) == nil }.count
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 { group.addTask { try await throttle.admit(keys, now: now) == nil } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
         #expect(admitted == 6)
-        #expect(throttle.admit(keys, now: now) == now.addingTimeInterval(30))
-        #expect(throttle.admit(keys, now: now.addingTimeInterval(31)) == nil, "the lockout ends")
+        #expect(try await throttle.admit(keys, now: now) == now.addingTimeInterval(30))
+        #expect(try await throttle.admit(keys, now: now.addingTimeInterval(31)) == nil, "the lockout ends")
+    }
+
+    @Test("a lockout outlives the throttle: another throttle over the same database, as after a restart, refuses too")
+    func lockoutSurvivesRestart() async throws {
+        let (throttle, environment) = try await Self.make(.init(freeFailures: 1, initialLockout: 60))
+        defer { environment.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let keys: [LoginThrottle.Key] = [.account("S1234567D"), .clientAddress("198.51.100.7")]
+        #expect(try await throttle.admit(keys, now: now) == nil)
+        #expect(try await throttle.admit(keys, now: now) == nil)
+        let restarted = LoginThrottle(store: SQLiteLoginThrottleStore(database: environment.database), configuration: throttle.configuration)
+        #expect(try await restarted.admit(keys, now: now.addingTimeInterval(10)) == now.addingTimeInterval(60))
+        #expect(try await restarted.admit([.account("S1234567D")], now: now.addingTimeInterval(10)) == now.addingTimeInterval(60))
     }
 
     @Test("a success clears the account and takes its attempt back from the address; a refund takes it back from both")
-    func settling() {
-        let throttle = LoginThrottle(configuration: .init(freeFailures: 1, initialLockout: 30))
-        let now = Date()
+    func settling() async throws {
+        let (throttle, environment) = try await Self.make(.init(freeFailures: 1, initialLockout: 30))
+        defer { environment.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
         let address = LoginThrottle.Key.clientAddress("198.51.100.2")
-        #expect(throttle.admit([.account("a"), address], now: now) == nil)
-        throttle.refund([.account("a"), address])
-        #expect(throttle.trackedKeyCount == 0)
-        #expect(throttle.admit([.account("b"), address], now: now) == nil)
-        #expect(throttle.admit([.account("b"), address], now: now) == nil)
-        throttle.recordSuccess([.account("b"), address])
-        #expect(throttle.admit([.account("c"), address], now: now) == nil, "the address keeps one failure, under the lockout")
-        #expect(throttle.admit([.account("c"), address], now: now) != nil, "and the next failure past the free one locks it")
+        #expect(try await throttle.admit([.account("a"), address], now: now) == nil)
+        try await throttle.refund([.account("a"), address])
+        #expect(try await throttle.trackedKeyCount() == 0)
+        #expect(try await throttle.admit([.account("b"), address], now: now) == nil)
+        #expect(try await throttle.admit([.account("b"), address], now: now) == nil)
+        try await throttle.recordSuccess([.account("b"), address])
+        #expect(try await throttle.admit([.account("c"), address], now: now) == nil, "the address keeps one failure, under the lockout")
+        #expect(try await throttle.admit([.account("c"), address], now: now) != nil, "and the next failure past the free one locks it")
+    }
+
+    @Test("failures are forgotten a day after the last one; the prune deletes forgotten keys and keeps the table under its bound")
+    func forgettingAndPruning() async throws {
+        let (throttle, environment) = try await Self.make(.init(freeFailures: 1, initialLockout: 30, trackedKeysMax: 100))
+        defer { environment.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let account = LoginThrottle.Key.account("S1234567D")
+        #expect(try await throttle.admit([account], now: now) == nil)
+        #expect(try await throttle.admit([account, .clientAddress("a")], now: now.addingTimeInterval(24 * 3600 + 1)) == nil,
+                "a day later the old failure is forgotten, so this is the first again")
+        #expect(try await throttle.admit([account], now: now.addingTimeInterval(24 * 3600 + 2)) == nil, "the second, past the free one, sets the lockout")
+        #expect(try await throttle.admit([account], now: now.addingTimeInterval(24 * 3600 + 3)) != nil)
+        for index in 0..<300 {
+            _ = try await throttle.admit([.clientAddress("198.51.100.\(index)")], now: now.addingTimeInterval(Double(index)))
+        }
+        #expect(try await throttle.trackedKeyCount() == 302)
+        try await throttle.prune(now: now.addingTimeInterval(600))
+        #expect(try await throttle.trackedKeyCount() == 100, "the least recently failed go first")
+        #expect(try await throttle.admit([account], now: now.addingTimeInterval(24 * 3600 + 4)) != nil, "a key still locked out is kept")
+        try await throttle.prune(now: now.addingTimeInterval(3 * 24 * 3600))
+        #expect(try await throttle.trackedKeyCount() == 0)
     }
 }

@@ -17,7 +17,7 @@ public struct DeviceKeyRegistry: Sendable {
     /// Creates a registry over `store`, recording every device login in `auditTrail` and locking out
     /// devices and client addresses that keep failing (`throttle`); `clock` gives the current time.
     public init(
-        store: any DeviceKeyStore, auditTrail: any AuditTrail, throttle: LoginThrottle = LoginThrottle(),
+        store: any DeviceKeyStore, auditTrail: any AuditTrail, throttle: LoginThrottle,
         clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -89,10 +89,10 @@ public struct DeviceKeyRegistry: Sendable {
         var (outcome, subject, deviceID) = try await check(nonce: nonce, signature: signature)
         var keys: [LoginThrottle.Key] = [.clientAddress(clientAddress)]
         if let deviceID { keys.append(.account("device:" + deviceID)) }
-        if let until = throttle.admit(keys, now: now) {
+        if let until = try await throttle.admit(keys, now: now) {
             outcome = .lockedOut(until: until)
         } else if case .verified = outcome {
-            throttle.recordSuccess(keys)
+            try await throttle.recordSuccess(keys)
         }
         let event: CloudEvent
         if case .verified(let subject) = outcome {

@@ -1,16 +1,19 @@
 import Foundation
-import Synchronization
+import SmartNationCore
 
 /// Brute-force defence: failures are counted per account and per client address, and after
 /// ``Configuration/freeFailures`` failures each further one locks the key out for a growing time
 /// (doubling from ``Configuration/initialLockout`` up to ``Configuration/maximumLockout``).
 /// An attempt is counted when it is admitted (``admit(_:now:)``) and taken back if it succeeds or
 /// ends undecided, so concurrent attempts never get more than the free failures between them.
-/// A success clears the account's count (not the address's).
+/// A success clears the account's count (not the address's); a key with no failure for
+/// ``Configuration/forgetAfter`` starts again from nothing.
 ///
-/// The table is bounded: past ``Configuration/trackedKeysMax`` keys the least recently failed tenth is
-/// forgotten, so an attacker cycling addresses cannot exhaust memory.
-public final class LoginThrottle: Sendable {
+/// The counts live in a ``LoginThrottleStore`` — on the platform, `identity.sqlite` — so a restart
+/// forgets no lockout and every process on one database counts the same failures. Each step is one
+/// transaction of the store. ``prune(now:)`` deletes forgotten keys and keeps the table under
+/// ``Configuration/trackedKeysMax``.
+public struct LoginThrottle: Sendable {
     /// Throttling limits.
     public struct Configuration: Sendable {
         /// Failures allowed before the first lockout.
@@ -19,51 +22,85 @@ public final class LoginThrottle: Sendable {
         public var initialLockout: TimeInterval
         /// The longest lockout.
         public var maximumLockout: TimeInterval
-        /// The most keys remembered.
+        /// How long a key's failures are remembered after its last one.
+        public var forgetAfter: TimeInterval
+        /// The most keys kept at each prune; past it the least recently failed go first.
         public var trackedKeysMax: Int
 
-        /// Creates limits; the defaults allow 5 failures, then lock for 30 s, doubling to 1 hour.
-        public init(freeFailures: Int = 5, initialLockout: TimeInterval = 30, maximumLockout: TimeInterval = 3600, trackedKeysMax: Int = 100_000) {
-            precondition(freeFailures >= 0 && initialLockout > 0 && maximumLockout >= initialLockout && trackedKeysMax > 0)
+        /// Creates limits; the defaults allow 5 failures, then lock for 30 s, doubling to 1 hour, and
+        /// forget a key a day after its last failure.
+        public init(
+            freeFailures: Int = 5, initialLockout: TimeInterval = 30, maximumLockout: TimeInterval = 3600,
+            forgetAfter: TimeInterval = 24 * 3600, trackedKeysMax: Int = 1_000_000
+        ) {
+            precondition(freeFailures >= 0 && initialLockout > 0 && maximumLockout >= initialLockout && forgetAfter >= maximumLockout && trackedKeysMax > 0)
             self.freeFailures = freeFailures
             self.initialLockout = initialLockout
             self.maximumLockout = maximumLockout
+            self.forgetAfter = forgetAfter
             self.trackedKeysMax = trackedKeysMax
         }
     }
 
     /// What is throttled.
     public enum Key: Hashable, Sendable {
-        /// An account, by its NRIC.
+        /// An account, by its NRIC (or a device, as `device:<id>`).
         case account(String)
         /// A client address.
         case clientAddress(String)
+
+        /// The key as a store keeps it: `account:<id>` or `address:<address>`.
+        public var storageKey: String {
+            switch self {
+            case .account(let identifier): "account:" + identifier
+            case .clientAddress(let address): "address:" + address
+            }
+        }
     }
 
-    private struct Record {
-        var failures: Int
-        var lockedUntil: Date?
-        var lastFailure: Date
+    /// One key's failures.
+    public struct Record: Sendable, Hashable {
+        /// Admitted attempts not taken back: failures, and attempts still in flight.
+        public var failures: Int
+        /// The end of the key's lockout, if one was set.
+        public var lockedUntil: Date?
+        /// When the last attempt was admitted.
+        public var lastFailure: Date
+
+        /// A record as stored.
+        public init(failures: Int, lockedUntil: Date?, lastFailure: Date) {
+            self.failures = failures
+            self.lockedUntil = lockedUntil
+            self.lastFailure = lastFailure
+        }
     }
 
     /// The limits in force.
     public let configuration: Configuration
-    private let records = Mutex<[Key: Record]>([:])
+    private let store: any LoginThrottleStore
 
-    /// Creates an empty throttle.
-    public init(configuration: Configuration = Configuration()) {
+    /// A throttle counting in `store`.
+    public init(store: any LoginThrottleStore, configuration: Configuration = Configuration()) {
+        self.store = store
         self.configuration = configuration
     }
 
     /// Admits an attempt on `keys`, or refuses it: returns when the first locked-out key unlocks, or
     /// `nil` when the attempt may go ahead.
     ///
-    /// An admitted attempt is counted as a failure against every key at once, in the same step as the
-    /// check, so concurrent guesses cannot all pass the check before any of them is counted. The
-    /// caller then settles it: ``recordSuccess(_:)`` when it succeeds, ``refund(_:)`` when it ended
-    /// neither way (a closed account, a second factor still to come); a failure needs nothing more.
-    public func admit(_ keys: [Key], now: Date) -> Date? {
-        records.withLock { records in
+    /// An admitted attempt is counted as a failure against every key at once, in the same
+    /// transaction as the check, so concurrent guesses cannot all pass the check before any of them
+    /// is counted. The caller then settles it: ``recordSuccess(_:)`` when it succeeds,
+    /// ``refund(_:)`` when it ended neither way (a closed account, a second factor still to come); a
+    /// failure needs nothing more.
+    public func admit(_ keys: [Key], now: Date) async throws(SmartNationError) -> Date? {
+        let configuration = configuration
+        return try await store.update(keys) { records in
+            for key in keys {
+                guard let record = records[key] else { continue }
+                let lockoutOver = (record.lockedUntil ?? .distantPast) <= now
+                if lockoutOver && now.timeIntervalSince(record.lastFailure) > configuration.forgetAfter { records[key] = nil }
+            }
             if let until = keys.compactMap({ records[$0]?.lockedUntil }).filter({ $0 > now }).max() { return until }
             for key in keys {
                 var record = records[key] ?? Record(failures: 0, lockedUntil: nil, lastFailure: now)
@@ -76,32 +113,39 @@ public final class LoginThrottle: Sendable {
                 }
                 records[key] = record
             }
-            if records.count > configuration.trackedKeysMax {
-                // Forget the least recently failed tenth at once, so the sort is paid once per many failures.
-                let keep = configuration.trackedKeysMax - configuration.trackedKeysMax / 10
-                let oldest = records.sorted { $0.value.lastFailure < $1.value.lastFailure }.prefix(records.count - keep).map(\.key)
-                oldest.forEach { records.removeValue(forKey: $0) }
-            }
-            assert(records.count <= configuration.trackedKeysMax)
             return nil
         }
     }
 
     /// Settles a successful attempt: the accounts among `keys` are cleared, and the attempt's count
     /// is taken back from the client addresses.
-    public func recordSuccess(_ keys: [Key]) {
-        records.withLock { records in
+    public func recordSuccess(_ keys: [Key]) async throws(SmartNationError) {
+        let configuration = configuration
+        try await store.update(keys) { records in
             for key in keys {
-                if case .account = key { records.removeValue(forKey: key) } else { Self.takeBack(key, in: &records, configuration: configuration) }
+                if case .account = key { records[key] = nil } else { Self.takeBack(key, in: &records, configuration: configuration) }
             }
         }
     }
 
     /// Settles an attempt that neither succeeded nor failed: its count is taken back from every key.
-    public func refund(_ keys: [Key]) {
-        records.withLock { records in
+    public func refund(_ keys: [Key]) async throws(SmartNationError) {
+        let configuration = configuration
+        try await store.update(keys) { records in
             for key in keys { Self.takeBack(key, in: &records, configuration: configuration) }
         }
+    }
+
+    /// Deletes the keys forgotten by `now` (their lockout over), then the least recently failed
+    /// beyond ``Configuration/trackedKeysMax``; returns how many went.
+    @discardableResult
+    public func prune(now: Date) async throws(SmartNationError) -> Int {
+        try await store.prune(lastFailureBefore: now.addingTimeInterval(-configuration.forgetAfter), now: now, keeping: configuration.trackedKeysMax)
+    }
+
+    /// How many keys are remembered now.
+    public func trackedKeyCount() async throws(SmartNationError) -> Int {
+        try await store.count()
     }
 
     /// Takes one admitted attempt back from `key`, and with it the lockout that attempt set.
@@ -110,10 +154,5 @@ public final class LoginThrottle: Sendable {
         record.failures -= 1
         if record.failures <= configuration.freeFailures { record.lockedUntil = nil }
         records[key] = record.failures > 0 ? record : nil
-    }
-
-    /// How many keys are remembered now.
-    public var trackedKeyCount: Int {
-        records.withLock { $0.count }
     }
 }

@@ -36,9 +36,9 @@ public struct PasswordLogin: Sendable {
     public init(
         citizens: CitizenRegistry,
         credentials: any CredentialStore,
+        throttle: LoginThrottle,
         hasher: PasswordHasher = PasswordHasher(),
         policy: PasswordPolicy = PasswordPolicy(),
-        throttle: LoginThrottle = LoginThrottle(),
         clock: @escaping @Sendable () -> Date = Date.init
     ) throws {
         self.citizens = citizens
@@ -96,7 +96,7 @@ public struct PasswordLogin: Sendable {
         let keys: [LoginThrottle.Key] = [.account(normalised), .clientAddress(clientAddress)]
         // Admitted attempts count as failures until they succeed or end undecided (a storage error
         // leaves the count standing: the throttle fails closed).
-        if let until = throttle.admit(keys, now: now) {
+        if let until = try await throttle.admit(keys, now: now) {
             try await audit(failure: "locked_out", subject: nil, clientAddress: clientAddress, now: now)
             return .lockedOut(until: until)
         }
@@ -113,7 +113,7 @@ public struct PasswordLogin: Sendable {
             return .wrongCredentials
         }
         guard citizen.status == .active else {
-            throttle.refund(keys)
+            try await throttle.refund(keys)
             try await audit(failure: "account_closed", subject: citizen.subject, clientAddress: clientAddress, now: now)
             return .accountClosed
         }
@@ -127,7 +127,7 @@ public struct PasswordLogin: Sendable {
         var methods = ["pwd"]
         if let secretText = stored.totpSecret {
             guard let oneTimeCode else {
-                throttle.refund(keys)
+                try await throttle.refund(keys)
                 return .secondFactorRequired
             }
             let secret: TOTPSecret
@@ -150,7 +150,7 @@ public struct PasswordLogin: Sendable {
             }
             methods.append("otp")
         }
-        throttle.recordSuccess(keys)
+        try await throttle.recordSuccess(keys)
         // Only a login that passed every factor rewrites the stored hash.
         if needsRehash, let rehashed = try? hasher.hash(password) {
             try await credentials.setPasswordHash(rehashed, subject: citizen.subject)

@@ -103,15 +103,15 @@ extension OpenIDProvider {
         by subject: String, _ body: () async throws(SmartNationError) -> Result
     ) async throws(SmartNationError) -> Result {
         let key: [LoginThrottle.Key] = [.account("user-code:" + subject)]
-        if let until = userCodeAttempts.admit(key, now: clock()) {
+        if let until = try await userCodeAttempts.admit(key, now: clock()) {
             throw SmartNationError(.oauthUserCodeAttemptsExceeded, parameters: ["until": until.formatted(.iso8601)], httpStatus: 429)
         }
         do {
             let result = try await body()
-            userCodeAttempts.recordSuccess(key)
+            try await userCodeAttempts.recordSuccess(key)
             return result
         } catch {
-            if error.code != .oauthUserCodeInvalid { userCodeAttempts.refund(key) }
+            if error.code != .oauthUserCodeInvalid { try await userCodeAttempts.refund(key) }
             throw error
         }
     }

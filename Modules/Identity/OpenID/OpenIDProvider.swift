@@ -28,9 +28,9 @@ public struct OpenIDProvider: Sendable {
     let decodedCitizens = DecodedCitizenCache()
     /// The token endpoint's transactions, committed in groups under load.
     let tokenWrites: GroupCommit
-    /// Wrong user codes entered by each citizen (RFC 8628 §5.1: user codes are short enough to guess).
-    let userCodeAttempts = LoginThrottle(configuration: .init(
-        freeFailures: OpenIDProvider.userCodeFreeFailures, initialLockout: 60, maximumLockout: 3600))
+    /// Wrong user codes entered by each citizen (RFC 8628 §5.1: user codes are short enough to guess),
+    /// counted in the login throttle's table under `account:user-code:<subject>`.
+    let userCodeAttempts: LoginThrottle
 
     /// Wrong user codes a citizen may enter before each further one locks them out, for 60 s and
     /// doubling up to an hour.
@@ -52,6 +52,9 @@ public struct OpenIDProvider: Sendable {
         self.citizens = citizens
         self.clock = clock
         tokenWrites = GroupCommit(writer: database)
+        userCodeAttempts = LoginThrottle(
+            store: SQLiteLoginThrottleStore(database: database),
+            configuration: .init(freeFailures: Self.userCodeFreeFailures, initialLockout: 60, maximumLockout: 3600))
         clients = ClientRegistry(database: database, allowsDevelopmentClients: settings.allowsDevelopmentClients, clock: clock)
         businesses = BusinessRegistry(database: database, clock: clock)
         signingKeys = try await ProviderSigningKeys(

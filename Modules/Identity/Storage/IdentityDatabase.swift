@@ -153,6 +153,19 @@ public enum IdentityDatabase {
                 CREATE INDEX oidc_grant_revoked ON oidc_grant (revoked_at) WHERE revoked_at IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("identity v16: login throttle") { db in
+            // The throttle's counts, kept here rather than in memory so that a restart forgets no
+            // lockout and every daemon on this database counts the same failures.
+            try db.execute(sql: """
+                CREATE TABLE login_throttle (
+                    key TEXT PRIMARY KEY,
+                    failures INTEGER NOT NULL CHECK (failures > 0),
+                    locked_until REAL,
+                    last_failure REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX login_throttle_last_failure ON login_throttle (last_failure);
+                """)
+        }
         return migrator
     }
 }
