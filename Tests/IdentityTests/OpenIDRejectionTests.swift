@@ -312,4 +312,30 @@ struct OpenIDRejectionTests {
         }
         #expect(try await fixture.provider.clients.clients().count == 1)
     }
+
+    @Test("a client may hold only so many pushed requests and device codes pending: past it, 429 pending_limit_reached, audited, until some are used or expire")
+    func pendingLimit() async throws {
+        let fixture = try await OpenIDTestFixture.make { $0.pendingPerClientMax = 2 }
+        defer { fixture.remove() }
+        func push() async throws { _ = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: fixture.credentials(), dpopProof: nil) }
+        func startDevice() async throws -> DeviceGrant {
+            try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid"], credentials: try fixture.credentials())
+        }
+        try await push()
+        try await push()
+        #expect(await errorCode { try await push() } == .oauthPendingLimitReached)
+        #expect(await errorCode { _ = try await fixture.authorize() } == .oauthPendingLimitReached)
+        fixture.clock.advance(by: fixture.settings.pushedRequestLifetime + 1)
+        _ = try await fixture.authorize()
+
+        let first = try await startDevice()
+        _ = try await startDevice()
+        #expect(await errorCode { _ = try await startDevice() } == .oauthPendingLimitReached)
+        try await fixture.provider.decideDeviceAuthorization(
+            userCode: first.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now, decision: .deny)
+        _ = try await startDevice()
+        let refusals = try await fixture.rejectionCodes().filter { $0 == SmartNationError.Code.oauthPendingLimitReached.rawValue }
+        #expect(refusals.count == 3)
+        #expect(try await fixture.count("oidc_device_authorization") == 3)
+    }
 }

@@ -73,8 +73,9 @@ struct OpenIDTestFixture {
     var settings: OpenIDSettings { provider.settings }
 
     /// A provider over a fresh database with one citizen and one `private_key_jwt` client;
-    /// development clients are allowed, for the tests of `client_secret_basic`.
-    static func make() async throws -> OpenIDTestFixture {
+    /// development clients are allowed, for the tests of `client_secret_basic`; `adjust` changes
+    /// any other setting.
+    static func make(adjusting adjust: (inout OpenIDSettings) -> Void = { _ in }) async throws -> OpenIDTestFixture {
         let environment = try await IdentityTestEnvironment.make(
             registering: CitizenRegistration(
                 nric: "S1234567D", name: "Tan Ah Kow", dateOfBirth: "1980-01-31", sex: .male, nationality: "SINGAPORE CITIZEN",
@@ -84,6 +85,7 @@ struct OpenIDTestFixture {
         let sealer = SecretSealer.random()
         var settings = OpenIDSettings(issuer: issuer)
         settings.allowsDevelopmentClients = true
+        adjust(&settings)
         let provider = try await OpenIDProvider(
             settings: settings, database: environment.database, citizens: environment.registry, sealer: sealer, clock: { clock.now })
         let keys = TestClientKeys()

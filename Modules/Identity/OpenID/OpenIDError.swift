@@ -91,6 +91,9 @@ extension SmartNationError.Code {
     public static let oauthUserCodeAttemptsExceeded = Self("identity.oauth.user_code_attempts_exceeded")
     /// No consent of this citizen for this client.
     public static let oauthConsentNotFound = Self("identity.oauth.consent_not_found")
+    /// The client has as many pushed requests, or device codes, pending as it may
+    /// (``OpenIDSettings/pendingPerClientMax``): it must use or let some expire first.
+    public static let oauthPendingLimitReached = Self("identity.oauth.pending_limit_reached")
     /// A login or consent form was posted without the anti-forgery token this browser was given
     /// with the page, or from another site: a cross-site request forgery, or a page left open past
     /// its cookie.

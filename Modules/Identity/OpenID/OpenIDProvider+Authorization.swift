@@ -60,9 +60,7 @@ extension OpenIDProvider {
                     let pending = try Int.fetchOne(
                         db, sql: "SELECT COUNT(*) FROM oidc_pushed_request WHERE client_id = ? AND used = 0 AND expires_at > ?",
                         arguments: [client.clientID, now.timeIntervalSince1970]) ?? 0
-                    guard pending < Self.pendingPerClientMax else {
-                        throw SmartNationError.oauth(.oauthRequestInvalid, "temporarily_unavailable", httpStatus: 503, "too many pending requests")
-                    }
+                    guard pending < settings.pendingPerClientMax else { throw Self.pendingLimitReached("pushed requests") }
                     try db.execute(
                         sql: "INSERT INTO oidc_pushed_request (request_uri, client_id, record, expires_at) VALUES (?, ?, ?, ?)",
                         arguments: [requestURI, client.clientID, record, now.timeIntervalSince1970 + settings.pushedRequestLifetime])

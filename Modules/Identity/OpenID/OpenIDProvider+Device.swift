@@ -62,8 +62,13 @@ extension OpenIDProvider {
             let letters = String((0..<8).map { _ in DeviceGrant.userCodeAlphabet.randomElement(using: &generator)! })
             let userCode = String(letters.prefix(4)) + "-" + String(letters.suffix(4))
             let now = clock().timeIntervalSince1970
+            let pendingMax = settings.pendingPerClientMax
             do {
                 try await database.write { db in
+                    let pending = try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM oidc_device_authorization WHERE client_id = ? AND status = 'pending' AND expires_at > ?",
+                        arguments: [client.clientID, now]) ?? 0
+                    guard pending < pendingMax else { throw Self.pendingLimitReached("device codes") }
                     try db.execute(
                         sql: """
                             INSERT INTO oidc_device_authorization (device_code_hash, user_code, client_id, scopes, expires_at, status)

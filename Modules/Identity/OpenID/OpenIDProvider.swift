@@ -36,8 +36,6 @@ public struct OpenIDProvider: Sendable {
     /// doubling up to an hour.
     public static let userCodeFreeFailures = 5
 
-    /// The most pending pushed requests, codes and device codes one client may hold at once.
-    public static let pendingPerClientMax = 10_000
 
     /// Opens the provider over the identity database, creating the first signing key if needed.
     public init(
@@ -177,5 +175,10 @@ public struct OpenIDProvider: Sendable {
             }
             throw error
         }
+    }
+
+    /// The refusal of a client holding ``OpenIDSettings/pendingPerClientMax`` pending `what`.
+    static func pendingLimitReached(_ what: String) -> SmartNationError {
+        .oauth(.oauthPendingLimitReached, "temporarily_unavailable", httpStatus: 429, "this client has too many \(what) pending; use or let some expire")
     }
 }

@@ -26,6 +26,10 @@ public struct OpenIDSettings: Sendable, Hashable {
     public var deviceCodeLifetime: TimeInterval = 600
     /// The least time between two polls of one device code.
     public var devicePollingInterval: TimeInterval = 5
+    /// The most pushed requests, and separately the most device codes, one client may have pending
+    /// at once; past it the client is refused with `identity.oauth.pending_limit_reached` (429)
+    /// until some are used or expire. (A code needs a citizen's login, so codes need no limit.)
+    public var pendingPerClientMax = 10_000
     /// How long a retired signing key stays in the JWKS, so tokens it signed still verify.
     public var signingKeyOverlap: TimeInterval = 24 * 3600
     /// How long a new signing key is published before it signs: longer than clients may cache the

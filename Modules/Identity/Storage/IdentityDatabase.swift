@@ -166,6 +166,9 @@ public enum IdentityDatabase {
                 CREATE INDEX login_throttle_last_failure ON login_throttle (last_failure);
                 """)
         }
+        migrator.registerMigration("identity v17: pending device codes per client") { db in
+            try db.execute(sql: "CREATE INDEX oidc_device_authorization_pending ON oidc_device_authorization (client_id, status, expires_at)")
+        }
         return migrator
     }
 }
