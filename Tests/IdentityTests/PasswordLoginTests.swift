@@ -251,6 +251,24 @@ struct LoginThrottleTests {
         #expect(try await throttle.admit([.account("c"), address], now: now) != nil, "and the next failure past the free one locks it")
     }
 
+    @Test("settling an attempt whose outcome is known: a failure counts, a success clears the account and stores nothing new, a lockout refuses both")
+    func settlingKnownOutcomes() async throws {
+        let (throttle, environment) = try await Self.make(.init(freeFailures: 1, initialLockout: 30))
+        defer { environment.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let keys: [LoginThrottle.Key] = [.account("device:phone"), .clientAddress("198.51.100.3")]
+        #expect(try await throttle.settle(keys, now: now, succeeded: true) == nil)
+        #expect(try await throttle.trackedKeyCount() == 0)
+        #expect(try await throttle.settle(keys, now: now, succeeded: false) == nil)
+        #expect(try await throttle.settle(keys, now: now, succeeded: false) == nil, "past the free failure: counted, and the lockout set")
+        #expect(try await throttle.settle(keys, now: now.addingTimeInterval(1), succeeded: true) == now.addingTimeInterval(30))
+        #expect(try await throttle.settle(keys, now: now.addingTimeInterval(31), succeeded: true) == nil)
+        #expect(try await throttle.trackedKeyCount() == 1, "the success cleared the device; the address keeps its two failures")
+        #expect(try await throttle.settle([.clientAddress("198.51.100.3")], now: now.addingTimeInterval(32), succeeded: false) == nil,
+                "and the success added none: the next failure is the third, admitted and locking again")
+        #expect(try await throttle.settle([.clientAddress("198.51.100.3")], now: now.addingTimeInterval(33), succeeded: false) == now.addingTimeInterval(92))
+    }
+
     @Test("failures are forgotten a day after the last one; the prune deletes forgotten keys and keeps the table under its bound")
     func forgettingAndPruning() async throws {
         let (throttle, environment) = try await Self.make(.init(freeFailures: 1, initialLockout: 30, trackedKeysMax: 100))

@@ -89,10 +89,9 @@ public struct DeviceKeyRegistry: Sendable {
         var (outcome, subject, deviceID) = try await check(nonce: nonce, signature: signature)
         var keys: [LoginThrottle.Key] = [.clientAddress(clientAddress)]
         if let deviceID { keys.append(.account("device:" + deviceID)) }
-        if let until = try await throttle.admit(keys, now: now) {
+        let verified = if case .verified = outcome { true } else { false }
+        if let until = try await throttle.settle(keys, now: now, succeeded: verified) {
             outcome = .lockedOut(until: until)
-        } else if case .verified = outcome {
-            try await throttle.recordSuccess(keys)
         }
         let event: CloudEvent
         if case .verified(let subject) = outcome {

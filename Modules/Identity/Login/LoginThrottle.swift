@@ -49,6 +49,11 @@ public struct LoginThrottle: Sendable {
         /// A client address.
         case clientAddress(String)
 
+        /// Whether this is an account (or device), not a client address.
+        var isAccount: Bool {
+            if case .account = self { true } else { false }
+        }
+
         /// The key as a store keeps it: `account:<id>` or `address:<address>`.
         public var storageKey: String {
             switch self {
@@ -95,24 +100,47 @@ public struct LoginThrottle: Sendable {
     /// failure needs nothing more.
     public func admit(_ keys: [Key], now: Date) async throws(SmartNationError) -> Date? {
         let configuration = configuration
+        return try await store.update(keys) { records in Self.admit(keys, now: now, into: &records, configuration: configuration) }
+    }
+
+    /// Forgets what is stale among `keys`, then refuses while one is locked out or counts the attempt.
+    private static func admit(_ keys: [Key], now: Date, into records: inout [Key: Record], configuration: Configuration) -> Date? {
+        if let until = lockout(of: keys, now: now, in: &records, configuration: configuration) { return until }
+        for key in keys {
+            var record = records[key] ?? Record(failures: 0, lockedUntil: nil, lastFailure: now)
+            record.failures += 1
+            record.lastFailure = now
+            let excess = record.failures - configuration.freeFailures
+            if excess > 0 {
+                let lockout = min(configuration.maximumLockout, configuration.initialLockout * pow(2, Double(min(excess - 1, 30))))
+                record.lockedUntil = now.addingTimeInterval(lockout)
+            }
+            records[key] = record
+        }
+        return nil
+    }
+
+    /// Forgets the keys among `keys` with no failure for ``Configuration/forgetAfter`` and no lockout
+    /// left, then returns when the last lockout among them ends, if one is in force.
+    private static func lockout(of keys: [Key], now: Date, in records: inout [Key: Record], configuration: Configuration) -> Date? {
+        for key in keys {
+            guard let record = records[key] else { continue }
+            let lockoutOver = (record.lockedUntil ?? .distantPast) <= now
+            if lockoutOver && now.timeIntervalSince(record.lastFailure) > configuration.forgetAfter { records[key] = nil }
+        }
+        return keys.compactMap { records[$0]?.lockedUntil }.filter { $0 > now }.max()
+    }
+
+    /// Admits and settles, in one transaction, an attempt whose outcome is known before it is
+    /// admitted (a device's signature, checked first): returns when the first locked-out key unlocks,
+    /// or `nil` when the attempt is admitted — then a failure counts against every key, and a success
+    /// clears the accounts among them and leaves the client addresses as they were.
+    public func settle(_ keys: [Key], now: Date, succeeded: Bool) async throws(SmartNationError) -> Date? {
+        let configuration = configuration
         return try await store.update(keys) { records in
-            for key in keys {
-                guard let record = records[key] else { continue }
-                let lockoutOver = (record.lockedUntil ?? .distantPast) <= now
-                if lockoutOver && now.timeIntervalSince(record.lastFailure) > configuration.forgetAfter { records[key] = nil }
-            }
-            if let until = keys.compactMap({ records[$0]?.lockedUntil }).filter({ $0 > now }).max() { return until }
-            for key in keys {
-                var record = records[key] ?? Record(failures: 0, lockedUntil: nil, lastFailure: now)
-                record.failures += 1
-                record.lastFailure = now
-                let excess = record.failures - configuration.freeFailures
-                if excess > 0 {
-                    let lockout = min(configuration.maximumLockout, configuration.initialLockout * pow(2, Double(min(excess - 1, 30))))
-                    record.lockedUntil = now.addingTimeInterval(lockout)
-                }
-                records[key] = record
-            }
+            guard succeeded else { return Self.admit(keys, now: now, into: &records, configuration: configuration) }
+            if let until = Self.lockout(of: keys, now: now, in: &records, configuration: configuration) { return until }
+            for key in keys where key.isAccount { records[key] = nil }
             return nil
         }
     }
@@ -123,10 +151,12 @@ public struct LoginThrottle: Sendable {
         let configuration = configuration
         try await store.update(keys) { records in
             for key in keys {
-                if case .account = key { records[key] = nil } else { Self.takeBack(key, in: &records, configuration: configuration) }
+                if key.isAccount { records[key] = nil } else { Self.takeBack(key, in: &records, configuration: configuration) }
             }
         }
     }
+
+
 
     /// Settles an attempt that neither succeeded nor failed: its count is taken back from every key.
     public func refund(_ keys: [Key]) async throws(SmartNationError) {
