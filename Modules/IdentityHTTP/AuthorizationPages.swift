@@ -9,12 +9,11 @@ import SmartNationHTTP
 /// 303 to the client's redirect URI with `code`, `state` and `iss`.
 ///
 /// Only pushed requests are served (`client_id` + `request_uri`). The login opens a citizen session
-/// held in an `HttpOnly`, `SameSite=Lax` cookie scoped to `/oauth2`; the unguessable
+/// held in an `HttpOnly`, `SameSite=Lax` cookie (``PageCookies``); the unguessable
 /// `request_uri` in each form ties it to this authorization, and ``FormForgeryGuard``'s token ties
 /// each post to the browser the page was shown in. The consent page lists the attributes asked
 /// for, each with a ticked box the citizen may clear to withhold it.
 struct AuthorizationPages: Sendable {
-    static let sessionCookie = "sn_session"
     /// The prefix of a consent page's checkbox names: `share_name`, `share_uinfin`, …
     static let sharePrefix = "share_"
 
@@ -106,9 +105,8 @@ struct AuthorizationPages: Sendable {
         } catch where error.httpStatus < 500 {
             return loginPage(pending, page: page, notice: HTMLPage.Text(key: error.messageKey, english: Self.englishNotice(error.code)), status: .forbidden)
         }
-        let secure = forgeryGuard.secure ? "; Secure" : ""
         var loggedIn = page
-        loggedIn.cookies.append("\(Self.sessionCookie)=\(issued.token); Path=/oauth2; HttpOnly; SameSite=Lax\(secure)")
+        loggedIn.cookies.append(forgeryGuard.cookies.setCookie(forgeryGuard.cookies.session, issued.token))
         return try await afterLogin(pending, session: issued.session, page: loggedIn)
     }
 
@@ -173,7 +171,7 @@ struct AuthorizationPages: Sendable {
     }
 
     private func session(of request: Request) async throws(SmartNationError) -> Session? {
-        guard let token = request.cookies[Self.sessionCookie]?.value else { return nil }
+        guard let token = request.cookies[forgeryGuard.cookies.session]?.value else { return nil }
         guard case .active(let session) = try await platform.sessions.validate(token: token) else { return nil }
         return session
     }

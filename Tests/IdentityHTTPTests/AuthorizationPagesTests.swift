@@ -90,15 +90,18 @@ struct AuthorizationPagesTests {
             var browser = Browser(fixture: fixture, clientID: clientID, requestURI: try await fixture.pushRequest(authorization: authorization, clientID: clientID))
             let page = try await browser.open()
             let formCookie = try #require(page.headers[.setCookie])
-            #expect(formCookie.hasPrefix("sn_form=") && formCookie.contains("HttpOnly") && formCookie.contains("SameSite=Lax") && formCookie.contains("Secure"))
-            #expect(String(buffer: page.body).contains(#"name="form_token" value="\#(browser.cookies["sn_form"] ?? "-")""#))
+            #expect(formCookie.hasPrefix("__Host-sn_form=") && formCookie.hasSuffix("; Path=/; HttpOnly; SameSite=Lax; Secure"),
+                    "a __Host- cookie, which no sibling host can set: \(formCookie)")
+            #expect(!formCookie.contains("Domain"))
+            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", "so the browser's post names this origin")
+            #expect(String(buffer: page.body).contains(#"name="form_token" value="\#(browser.cookies["__Host-sn_form"] ?? "-")""#))
             let login = try await browser.post([("action", "login"), ("identifier", IdentityHTTPFixture.nric), ("password", IdentityHTTPFixture.password)])
             #expect(login.status == .ok)
             let html = String(buffer: login.body)
             #expect(html.contains(#"value="approve""#))
             #expect(html.contains(#"<input type="checkbox" name="share_name" value="yes" checked>"#))
             let cookie = try #require(login.headers[.setCookie])
-            #expect(cookie.hasPrefix("sn_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/oauth2") && cookie.contains("Secure"))
+            #expect(cookie.hasPrefix("__Host-sn_session=") && cookie.hasSuffix("; Path=/; HttpOnly; SameSite=Lax; Secure"))
             let consent = try await browser.post([("action", "consent"), ("share_name", "yes"), ("decision", "approve")])
             #expect(consent.status == .seeOther)
             let location = try #require(consent.headers[.location].flatMap { URLComponents(string: $0) })
@@ -124,7 +127,7 @@ struct AuthorizationPagesTests {
         }
     }
 
-    @Test("a login or consent posted without this browser's form token, with another's, or from another site is refused with 403 and audited; the request stays usable")
+    @Test("a login or consent posted without this browser's form token, with another's, from another site or an opaque origin is refused with 403 and audited; the request stays usable")
     func forgedPostsAreRefused() async throws {
         try await IdentityHTTPFixture.run { fixture in
             let (authorization, clientID) = try await fixture.registerDevelopmentClient()
@@ -139,6 +142,7 @@ struct AuthorizationPagesTests {
                 try await fixture.postForm("/oauth2/authorize", [("client_id", clientID), ("request_uri", requestURI)] + credentials),
                 try await victim.post(credentials),
                 try await attacker.post(credentials, origin: "https://evil.example"),
+                try await attacker.post(credentials, origin: "null"),
             ]
             for forged in forgeries {
                 #expect(forged.status == .forbidden)
@@ -148,7 +152,7 @@ struct AuthorizationPagesTests {
             let rejections = try await fixture.platform.database.read { db in
                 try Outbox.pending(limit: 10_000, in: db).map(\.event)
             }.filter { $0.type == OAuthRequestRejected.eventType }.map { try $0.decodeData(as: OAuthRequestRejected.self) }
-            #expect(rejections.map(\.code) == Array(repeating: "identity.oauth.form_token_invalid", count: 3))
+            #expect(rejections.map(\.code) == Array(repeating: "identity.oauth.form_token_invalid", count: 4))
             #expect(rejections.allSatisfy { $0.endpoint == "authorize" })
             let genuine = try await attacker.post(credentials, origin: IdentityHTTPFixture.issuer)
             #expect(genuine.status == .ok && String(buffer: genuine.body).contains(#"value="approve""#))
