@@ -269,9 +269,9 @@ struct LoginThrottleTests {
         #expect(try await throttle.settle([.clientAddress("198.51.100.3")], now: now.addingTimeInterval(33), succeeded: false) == now.addingTimeInterval(92))
     }
 
-    @Test("failures are forgotten a day after the last one; the prune deletes forgotten keys and keeps the table under its bound")
-    func forgettingAndPruning() async throws {
-        let (throttle, environment) = try await Self.make(.init(freeFailures: 1, initialLockout: 30, trackedKeysMax: 100))
+    @Test("failures are forgotten a day after the last one, and the prune deletes forgotten keys")
+    func forgetting() async throws {
+        let (throttle, environment) = try await Self.make(.init(freeFailures: 1, initialLockout: 30))
         defer { environment.remove() }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let account = LoginThrottle.Key.account("S1234567D")
@@ -280,14 +280,43 @@ struct LoginThrottleTests {
                 "a day later the old failure is forgotten, so this is the first again")
         #expect(try await throttle.admit([account], now: now.addingTimeInterval(24 * 3600 + 2)) == nil, "the second, past the free one, sets the lockout")
         #expect(try await throttle.admit([account], now: now.addingTimeInterval(24 * 3600 + 3)) != nil)
-        for index in 0..<300 {
-            _ = try await throttle.admit([.clientAddress("198.51.100.\(index)")], now: now.addingTimeInterval(Double(index)))
-        }
-        #expect(try await throttle.trackedKeyCount() == 302)
-        try await throttle.prune(now: now.addingTimeInterval(600))
-        #expect(try await throttle.trackedKeyCount() == 100, "the least recently failed go first")
-        #expect(try await throttle.admit([account], now: now.addingTimeInterval(24 * 3600 + 4)) != nil, "a key still locked out is kept")
+        try await throttle.prune(now: now.addingTimeInterval(24 * 3600 + 4))
+        #expect(try await throttle.trackedKeyCount() == 2)
         try await throttle.prune(now: now.addingTimeInterval(3 * 24 * 3600))
         #expect(try await throttle.trackedKeyCount() == 0)
     }
+
+    @Test("a flood of new keys keeps the table near its bound between prunes, and never evicts a lockout in force, however old")
+    func boundedWithoutEvictingLockouts() async throws {
+        let (throttle, environment) = try await Self.make(.init(freeFailures: 1, initialLockout: 600, trackedKeysMax: 100))
+        defer { environment.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let account = LoginThrottle.Key.account("S1234567D")
+        _ = try await throttle.admit([account], now: now)
+        _ = try await throttle.admit([account], now: now)
+        for index in 0..<300 {
+            _ = try await throttle.admit([.clientAddress("2001:db8::\(index)")], now: now.addingTimeInterval(1 + Double(index) / 10))
+        }
+        #expect(try await throttle.trackedKeyCount() <= 110, "pruned as it grew, not only at the hourly prune")
+        #expect(try await throttle.admit([account], now: now.addingTimeInterval(40)) == now.addingTimeInterval(600),
+                "the oldest key, but locked out: kept")
+        try await throttle.prune(now: now.addingTimeInterval(60))
+        #expect(try await throttle.trackedKeyCount() == 100)
+        #expect(try await throttle.admit([account], now: now.addingTimeInterval(61)) == now.addingTimeInterval(600))
+    }
+
+    @Test("a refund takes back the lockout its attempt set: a citizen past the free failures who sends the password, then the code, gets in")
+    func refundLiftsItsLockout() async throws {
+        let (throttle, environment) = try await Self.make(.init(freeFailures: 2, initialLockout: 30))
+        defer { environment.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let keys: [LoginThrottle.Key] = [.account("S1234567D"), .clientAddress("198.51.100.4")]
+        for _ in 0..<3 { _ = try await throttle.admit(keys, now: now) }
+        let later = now.addingTimeInterval(31)
+        #expect(try await throttle.admit(keys, now: later) == nil, "the password alone: admitted, and it sets a new lockout")
+        try await throttle.refund(keys)
+        #expect(try await throttle.admit(keys, now: later.addingTimeInterval(1)) == nil, "the password with the code is admitted")
+        try await throttle.recordSuccess(keys)
+    }
+
 }

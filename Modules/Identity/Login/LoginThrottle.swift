@@ -1,5 +1,6 @@
 import Foundation
 import SmartNationCore
+import Synchronization
 
 /// Brute-force defence: failures are counted per account and per client address, and after
 /// ``Configuration/freeFailures`` failures each further one locks the key out for a growing time
@@ -11,8 +12,9 @@ import SmartNationCore
 ///
 /// The counts live in a ``LoginThrottleStore`` — on the platform, `identity.sqlite` — so a restart
 /// forgets no lockout and every process on one database counts the same failures. Each step is one
-/// transaction of the store. ``prune(now:)`` deletes forgotten keys and keeps the table under
-/// ``Configuration/trackedKeysMax``.
+/// transaction of the store. ``prune(now:)`` — run by the platform's hourly prune and by the
+/// throttle itself after every twentieth of ``Configuration/trackedKeysMax`` admitted attempts —
+/// deletes forgotten keys and keeps the table near that bound, never evicting a lockout in force.
 public struct LoginThrottle: Sendable {
     /// Throttling limits.
     public struct Configuration: Sendable {
@@ -24,7 +26,8 @@ public struct LoginThrottle: Sendable {
         public var maximumLockout: TimeInterval
         /// How long a key's failures are remembered after its last one.
         public var forgetAfter: TimeInterval
-        /// The most keys kept at each prune; past it the least recently failed go first.
+        /// The most keys kept at each prune; past it the least recently failed of those not locked
+        /// out go first.
         public var trackedKeysMax: Int
 
         /// Creates limits; the defaults allow 5 failures, then lock for 30 s, doubling to 1 hour, and
@@ -83,6 +86,7 @@ public struct LoginThrottle: Sendable {
     /// The limits in force.
     public let configuration: Configuration
     private let store: any LoginThrottleStore
+    private let admissions = AdmissionCount()
 
     /// A throttle counting in `store`.
     public init(store: any LoginThrottleStore, configuration: Configuration = Configuration()) {
@@ -100,7 +104,9 @@ public struct LoginThrottle: Sendable {
     /// failure needs nothing more.
     public func admit(_ keys: [Key], now: Date) async throws(SmartNationError) -> Date? {
         let configuration = configuration
-        return try await store.update(keys) { records in Self.admit(keys, now: now, into: &records, configuration: configuration) }
+        let refusal = try await store.update(keys) { records in Self.admit(keys, now: now, into: &records, configuration: configuration) }
+        if refusal == nil { try await pruneEveryFewAdmissions(now: now) }
+        return refusal
     }
 
     /// Forgets what is stale among `keys`, then refuses while one is locked out or counts the attempt.
@@ -137,40 +143,47 @@ public struct LoginThrottle: Sendable {
     /// clears the accounts among them and leaves the client addresses as they were.
     public func settle(_ keys: [Key], now: Date, succeeded: Bool) async throws(SmartNationError) -> Date? {
         let configuration = configuration
-        return try await store.update(keys) { records in
+        let refusal = try await store.update(keys) { records in
             guard succeeded else { return Self.admit(keys, now: now, into: &records, configuration: configuration) }
             if let until = Self.lockout(of: keys, now: now, in: &records, configuration: configuration) { return until }
             for key in keys where key.isAccount { records[key] = nil }
             return nil
         }
+        if refusal == nil, !succeeded { try await pruneEveryFewAdmissions(now: now) }
+        return refusal
     }
 
     /// Settles a successful attempt: the accounts among `keys` are cleared, and the attempt's count
     /// is taken back from the client addresses.
     public func recordSuccess(_ keys: [Key]) async throws(SmartNationError) {
-        let configuration = configuration
         try await store.update(keys) { records in
             for key in keys {
-                if key.isAccount { records[key] = nil } else { Self.takeBack(key, in: &records, configuration: configuration) }
+                if key.isAccount { records[key] = nil } else { Self.takeBack(key, in: &records) }
             }
         }
     }
 
-
-
     /// Settles an attempt that neither succeeded nor failed: its count is taken back from every key.
     public func refund(_ keys: [Key]) async throws(SmartNationError) {
-        let configuration = configuration
         try await store.update(keys) { records in
-            for key in keys { Self.takeBack(key, in: &records, configuration: configuration) }
+            for key in keys { Self.takeBack(key, in: &records) }
         }
     }
 
-    /// Deletes the keys forgotten by `now` (their lockout over), then the least recently failed
-    /// beyond ``Configuration/trackedKeysMax``; returns how many went.
+    /// Deletes the keys forgotten by `now` (their lockout over), then, beyond
+    /// ``Configuration/trackedKeysMax``, the least recently failed of those not locked out: a flood
+    /// of new keys cannot push out a lockout in force. Returns how many went.
     @discardableResult
     public func prune(now: Date) async throws(SmartNationError) -> Int {
         try await store.prune(lastFailureBefore: now.addingTimeInterval(-configuration.forgetAfter), now: now, keeping: configuration.trackedKeysMax)
+    }
+
+    /// Prunes after every twentieth of ``Configuration/trackedKeysMax`` admitted failures, so that
+    /// between the hourly prunes the table grows by at most a tenth past its bound (an attempt adds
+    /// at most two keys).
+    private func pruneEveryFewAdmissions(now: Date) async throws(SmartNationError) {
+        let period = max(1, configuration.trackedKeysMax / 20)
+        if admissions.value.add(1, ordering: .relaxed).newValue % period == 0 { try await prune(now: now) }
     }
 
     /// How many keys are remembered now.
@@ -178,11 +191,19 @@ public struct LoginThrottle: Sendable {
         try await store.count()
     }
 
-    /// Takes one admitted attempt back from `key`, and with it the lockout that attempt set.
-    private static func takeBack(_ key: Key, in records: inout [Key: Record], configuration: Configuration) {
+    /// Takes one admitted attempt back from `key`, and with it the lockout that attempt set: an
+    /// attempt is admitted only while no lockout is in force, so one standing now was set by this
+    /// attempt or by another admitted alongside it and still unsettled. (Keeping it would lock out a
+    /// citizen whose right password, sent before their one-time code, was past the free failures.)
+    private static func takeBack(_ key: Key, in records: inout [Key: Record]) {
         guard var record = records[key] else { return }
         record.failures -= 1
-        if record.failures <= configuration.freeFailures { record.lockedUntil = nil }
+        record.lockedUntil = nil
         records[key] = record.failures > 0 ? record : nil
     }
+}
+
+/// How many failures a ``LoginThrottle`` has admitted since it was made, shared by its copies.
+private final class AdmissionCount: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -9,8 +9,9 @@ public protocol LoginThrottleStore: Sendable {
     func update<Answer: Sendable>(
         _ keys: [LoginThrottle.Key], _ change: @escaping @Sendable (inout [LoginThrottle.Key: LoginThrottle.Record]) -> Answer
     ) async throws(SmartNationError) -> Answer
-    /// Deletes the records last failed before `cutoff` whose lockout is over by `now`, then the least
-    /// recently failed beyond `limit`; returns how many went.
+    /// Deletes the records last failed before `cutoff` whose lockout is over by `now`, then, while
+    /// more than `limit` are left, the least recently failed of those not locked out; returns how
+    /// many went.
     func prune(lastFailureBefore cutoff: Date, now: Date, keeping limit: Int) async throws(SmartNationError) -> Int
     /// How many records are stored.
     func count() async throws(SmartNationError) -> Int

@@ -56,9 +56,14 @@ public struct SQLiteLoginThrottleStore: LoginThrottleStore {
                     sql: "DELETE FROM login_throttle WHERE last_failure < ? AND (locked_until IS NULL OR locked_until <= ?)",
                     arguments: [cutoff.timeIntervalSince1970, now.timeIntervalSince1970])
                 var removed = db.changesCount
+                let excess = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_throttle") ?? 0) - limit
+                guard excess > 0 else { return removed }
                 try db.execute(
-                    sql: "DELETE FROM login_throttle WHERE key IN (SELECT key FROM login_throttle ORDER BY last_failure DESC LIMIT -1 OFFSET ?)",
-                    arguments: [limit])
+                    sql: """
+                        DELETE FROM login_throttle WHERE key IN (
+                            SELECT key FROM login_throttle WHERE locked_until IS NULL OR locked_until <= ? ORDER BY last_failure LIMIT ?)
+                        """,
+                    arguments: [now.timeIntervalSince1970, excess])
                 removed += db.changesCount
                 return removed
             }
