@@ -24,7 +24,7 @@ struct CitizenAPI: Sendable {
     }
 
     /// A device authorization decision.
-    /// `{"approve": true, "withhold": ["mobile"]}`: approve or deny, optionally keeping some
+    /// `{"approve": true, "withhold": ["mobileno"]}`: approve or deny, optionally keeping some
     /// asked-for attributes back.
     struct DeviceDecision: Decodable {
         let approve: Bool

@@ -36,7 +36,6 @@ public struct OpenIDProvider: Sendable {
     /// doubling up to an hour.
     public static let userCodeFreeFailures = 5
 
-
     /// Opens the provider over the identity database, creating the first signing key if needed.
     public init(
         settings: OpenIDSettings,
@@ -179,6 +178,6 @@ public struct OpenIDProvider: Sendable {
 
     /// The refusal of a client holding ``OpenIDSettings/pendingPerClientMax`` pending `what`.
     static func pendingLimitReached(_ what: String) -> SmartNationError {
-        .oauth(.oauthPendingLimitReached, "temporarily_unavailable", httpStatus: 429, "this client has too many \(what) pending; use or let some expire")
+        .oauth(.oauthPendingLimitReached, "invalid_request", httpStatus: 429, "this client has too many \(what) pending; use or let some expire")
     }
 }

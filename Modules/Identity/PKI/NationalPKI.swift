@@ -112,7 +112,8 @@ public struct NationalPKI: Sendable {
 
     /// Issues a citizen's signing certificate for the key in `signingRequest`, whose subject must be
     /// exactly `CN=<subject>`. `subject` is the citizen's opaque subject (never the NRIC), already
-    /// authenticated by the caller.
+    /// authenticated by the caller; a closed account gets none (`identity.citizen.closed`), even when
+    /// it closes while the request is being checked.
     public func issueCitizenCertificate(subject: String, signingRequest: Data) async throws(SmartNationError) -> IssuedCertificate {
         try await issue(.citizen, subject: subject, signingRequest: signingRequest)
     }

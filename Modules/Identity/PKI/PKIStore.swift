@@ -11,7 +11,9 @@ public protocol PKIStore: AuditTrail {
     func createAuthorities(
         _ authorities: StoredAuthorities, firstRevocationList: RevocationList
     ) async throws(SmartNationError) -> StoredAuthorities
-    /// Stores an issued certificate and the event announcing it, in one transaction.
+    /// Stores an issued certificate and the event announcing it, in one transaction. Throws
+    /// ``SmartNationError/Code/identityCitizenClosed`` and stores nothing for a citizen certificate
+    /// whose citizen's account is closed, checked in that transaction.
     func insert(_ certificate: IssuedCertificate, announcing event: CloudEvent) async throws(SmartNationError)
     /// The certificate with this serial number (lower-case hexadecimal), revoked or not.
     func certificate(serialNumber: String) async throws(SmartNationError) -> IssuedCertificate?

@@ -77,6 +77,10 @@ public struct SQLitePKIStore: PKIStore {
     public func insert(_ certificate: IssuedCertificate, announcing event: CloudEvent) async throws(SmartNationError) {
         do {
             try await database.write { db in
+                if certificate.kind == .citizen,
+                   try String.fetchOne(db, sql: "SELECT status FROM citizen WHERE subject = ?", arguments: [certificate.subject]) == Citizen.Status.closed.rawValue {
+                    throw SmartNationError(.identityCitizenClosed, httpStatus: 409)
+                }
                 try db.execute(
                     sql: """
                         INSERT INTO pki_certificate (serial, kind, subject, certificate, not_before, not_after)
