@@ -64,11 +64,12 @@ public struct IdentityPlatform: Sendable {
             loginThrottle: loginThrottle, clock: clock)
     }
 
-    /// Deletes what has stopped being usable: expired OpenID state (``OpenIDProvider/pruneExpired()``)
-    /// and forgotten login throttle keys. The daemon runs it hourly; returns how many rows went.
+    /// Deletes what has stopped being usable: expired OpenID state (``OpenIDProvider/pruneExpired()``),
+    /// ended sessions (``SessionManager/pruneEnded()``) and forgotten login throttle keys. The daemon
+    /// runs it hourly; returns how many rows went.
     @discardableResult
     public func pruneExpired() async throws(SmartNationError) -> Int {
-        try await openID.pruneExpired() + loginThrottle.prune(now: clock())
+        try await openID.pruneExpired() + sessions.pruneEnded() + loginThrottle.prune(now: clock())
     }
 
     /// Closes a citizen's account: its sessions and device keys are revoked with it, then its

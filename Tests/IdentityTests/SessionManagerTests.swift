@@ -70,6 +70,36 @@ struct SessionManagerTests {
         #expect(try await fixture.sessions.validate(token: busy.token) == .expired, "1,900 s is past the absolute limit")
     }
 
+    @Test("the prune deletes sessions an hour after they were revoked, idled out or reached the absolute limit, and keeps the rest")
+    func pruning() async throws {
+        let fixture = try await SessionFixture.make(configuration: .init(idleTimeout: 600, absoluteTimeout: 1800))
+        defer { fixture.remove() }
+        func count() async throws -> Int {
+            try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") ?? 0 }
+        }
+        let start = fixture.clock.now
+        func at(_ seconds: TimeInterval) { fixture.clock.advance(by: start.addingTimeInterval(seconds).timeIntervalSince(fixture.clock.now)) }
+        let revoked = try await fixture.sessions.open(subject: fixture.subject, methods: ["pwd"])
+        try await fixture.sessions.revoke(sessionID: revoked.session.id, of: fixture.subject)
+        let idle = try await fixture.sessions.open(subject: fixture.subject, methods: ["pwd"])
+        let busy = try await fixture.sessions.open(subject: fixture.subject, methods: ["pwd"])
+        for seconds in [500.0, 1000, 1500] {
+            at(seconds)
+            #expect(try await fixture.sessions.validate(token: busy.token) != .expired)
+        }
+        at(3650)
+        #expect(try await fixture.sessions.pruneEnded() == 1, "the revoked one, an hour on; the idle one ended at 600 s")
+        #expect(try await fixture.sessions.validate(token: revoked.token) == .unknown)
+        #expect(try await fixture.sessions.validate(token: idle.token) == .expired)
+        at(4300)
+        #expect(try await fixture.sessions.pruneEnded() == 1, "the idle one, an hour after it idled out")
+        at(5399)
+        #expect(try await fixture.sessions.pruneEnded() == 0, "the busy one reached the absolute limit at 1,800 s, not yet an hour ago")
+        at(5401)
+        #expect(try await fixture.sessions.pruneEnded() == 1)
+        #expect(try await count() == 0)
+    }
+
     @Test("a citizen lists and revokes sessions; opening past the limit revokes the oldest")
     func revocation() async throws {
         let fixture = try await SessionFixture.make(configuration: .init(sessionsPerCitizenMax: 3))

@@ -81,6 +81,17 @@ public struct SessionManager: Sendable {
         }
     }
 
+    /// Deletes the sessions that ended — revoked, idle past ``Configuration/idleTimeout`` or older
+    /// than ``Configuration/absoluteTimeout`` — more than an hour ago, so the table holds only what
+    /// could still be presented and what was lately refused; returns how many went.
+    @discardableResult
+    public func pruneEnded() async throws(SmartNationError) -> Int {
+        let cutoff = clock().addingTimeInterval(-3600)
+        return try await store.deleteEnded(
+            revokedBefore: cutoff, lastSeenBefore: cutoff.addingTimeInterval(-configuration.idleTimeout),
+            createdBefore: cutoff.addingTimeInterval(-configuration.absoluteTimeout))
+    }
+
     /// Revokes every session of the citizen (password change, account closure); returns how many.
     @discardableResult
     public func revokeAll(of subject: String) async throws(SmartNationError) -> Int {

@@ -13,4 +13,7 @@ public protocol SessionStore: Sendable {
     func revoke(subject: String, id: String?, at date: Date) async throws(SmartNationError) -> Int
     /// The citizen's sessions that are not revoked, newest first.
     func liveSessions(subject: String) async throws(SmartNationError) -> [Session]
+    /// Deletes the sessions revoked before `revokedBefore`, last used before `lastSeenBefore` or
+    /// opened before `createdBefore`; returns how many.
+    func deleteEnded(revokedBefore: Date, lastSeenBefore: Date, createdBefore: Date) async throws(SmartNationError) -> Int
 }

@@ -60,6 +60,19 @@ public struct SQLiteSessionStore: SessionStore {
         try await sessions(where: "subject = ? AND revoked_at IS NULL", [subject])
     }
 
+    public func deleteEnded(revokedBefore: Date, lastSeenBefore: Date, createdBefore: Date) async throws(SmartNationError) -> Int {
+        do {
+            return try await database.write { db in
+                try db.execute(
+                    sql: "DELETE FROM session WHERE revoked_at < ? OR last_seen_at < ? OR created_at < ?",
+                    arguments: [revokedBefore.timeIntervalSince1970, lastSeenBefore.timeIntervalSince1970, createdBefore.timeIntervalSince1970])
+                return db.changesCount
+            }
+        } catch {
+            throw SmartNationError.storage(error)
+        }
+    }
+
     private func sessions(where condition: String, _ arguments: StatementArguments) async throws(SmartNationError) -> [Session] {
         do {
             return try await database.read { db in
