@@ -152,4 +152,22 @@ struct PKIIssuanceTests {
             return Data(repeating: 0x30, count: NationalPKI.signingRequestSizeMax + 1)
         }
     }
+
+    @Test("a subject holds at most ten live certificates and is issued at most ten a day; the refusal is audited and stores nothing")
+    func certificateLimit() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        var issued: [IssuedCertificate] = []
+        for _ in 0..<NationalPKI.certificatesPerSubjectMax { issued.append(try await fixture.issueCitizen().0) }
+        let limit = SmartNationError(.identityPKICertificateLimit, parameters: ["maximum": "10"], httpStatus: 409)
+        await #expect(throws: limit) { _ = try await fixture.issueCitizen() }
+        _ = try await fixture.pki.revoke(serialNumber: issued[0].serialNumber, reason: .superseded)
+        await #expect(throws: limit, "ten were issued today, revoked or not") { _ = try await fixture.issueCitizen() }
+        fixture.clock.advance(by: 86_401)
+        _ = try await fixture.issueCitizen()
+        await #expect(throws: limit, "ten live again") { _ = try await fixture.issueCitizen() }
+        #expect(try await fixture.storedCertificateCount() == 11)
+        let rejections = try await fixture.outboxEvents().filter { $0.type == CertificateRequestRejected.eventType }
+        #expect(try rejections.map { try $0.decodeData(as: CertificateRequestRejected.self).code } == Array(repeating: "identity.pki.certificate_limit", count: 3))
+    }
 }

@@ -27,6 +27,10 @@ public struct NationalPKI: Sendable {
     public static let signatureSizeMax = 64 * 1024
     /// The longest subject (citizen subject or device id) certified, in characters.
     public static let subjectLengthMax = 64
+    /// The most live (unrevoked, unexpired) certificates of one kind a subject may hold, and the
+    /// most it may be issued in any day, revoked or not — so neither the table nor the CRL grows
+    /// without bound from one citizen's requests.
+    public static let certificatesPerSubjectMax = 10
 
     /// What the certificates say and how long they last.
     public let configuration: Configuration

@@ -20,6 +20,9 @@ extension SmartNationError.Code {
     public static let identityPKICertificateNotFound = Self("identity.pki.certificate_not_found")
     /// The certificate is revoked already.
     public static let identityPKICertificateRevoked = Self("identity.pki.certificate_already_revoked")
+    /// The subject holds ``NationalPKI/certificatesPerSubjectMax`` live certificates of this kind, or
+    /// was issued that many in the last day.
+    public static let identityPKICertificateLimit = Self("identity.pki.certificate_limit")
     /// A serial number is not 1 to 40 lower- or upper-case hexadecimal digits.
     public static let identityPKISerialMalformed = Self("identity.pki.serial_malformed")
     /// A document to sign or verify is larger than ``NationalPKI/documentSizeMax``, or a signature is

@@ -13,7 +13,9 @@ public protocol PKIStore: AuditTrail {
     ) async throws(SmartNationError) -> StoredAuthorities
     /// Stores an issued certificate and the event announcing it, in one transaction. Throws
     /// ``SmartNationError/Code/identityCitizenClosed`` and stores nothing for a citizen certificate
-    /// whose citizen's account is closed, checked in that transaction.
+    /// whose citizen's account is closed, and ``SmartNationError/Code/identityPKICertificateLimit``
+    /// when the subject is at ``NationalPKI/certificatesPerSubjectMax``, both checked in that
+    /// transaction.
     func insert(_ certificate: IssuedCertificate, announcing event: CloudEvent) async throws(SmartNationError)
     /// The certificate with this serial number (lower-case hexadecimal), revoked or not.
     func certificate(serialNumber: String) async throws(SmartNationError) -> IssuedCertificate?

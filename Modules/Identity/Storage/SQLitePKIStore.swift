@@ -81,6 +81,11 @@ public struct SQLitePKIStore: PKIStore {
                    try String.fetchOne(db, sql: "SELECT status FROM citizen WHERE subject = ?", arguments: [certificate.subject]) == Citizen.Status.closed.rawValue {
                     throw SmartNationError(.identityCitizenClosed, httpStatus: 409)
                 }
+                let (live, lastDay) = try Self.issuedCounts(of: certificate, in: db)
+                guard live < NationalPKI.certificatesPerSubjectMax, lastDay < NationalPKI.certificatesPerSubjectMax else {
+                    throw SmartNationError(
+                        .identityPKICertificateLimit, parameters: ["maximum": String(NationalPKI.certificatesPerSubjectMax)], httpStatus: 409)
+                }
                 try db.execute(
                     sql: """
                         INSERT INTO pki_certificate (serial, kind, subject, certificate, not_before, not_after)
@@ -95,6 +100,21 @@ public struct SQLitePKIStore: PKIStore {
         } catch {
             throw SmartNationError.storage(error)
         }
+    }
+
+    /// How many certificates of `certificate`'s kind its subject holds live at its `notBefore`, and
+    /// how many were issued to it in the day before.
+    private static func issuedCounts(of certificate: IssuedCertificate, in db: Database) throws -> (live: Int, lastDay: Int) {
+        let now = certificate.notBefore.timeIntervalSince1970
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(CASE WHEN revoked_at IS NULL AND not_after > ? THEN 1 END) AS live,
+                       COUNT(CASE WHEN not_before > ? THEN 1 END) AS last_day
+                FROM pki_certificate WHERE kind = ? AND subject = ?
+                """,
+            arguments: [now, now - 86_400, certificate.kind.rawValue, certificate.subject])
+        return (row?["live"] ?? 0, row?["last_day"] ?? 0)
     }
 
     public func certificate(serialNumber: String) async throws(SmartNationError) -> IssuedCertificate? {
