@@ -78,15 +78,14 @@ public struct IdentityPlatform: Sendable {
     /// ``SmartNationError/Code/identityCitizenClosed`` after revoking any certificate still live, so
     /// repeating a closing that failed halfway completes it.
     public func closeCitizen(subject: String, reason: String) async throws(SmartNationError) -> Citizen {
-        let closed: Citizen
+        let closing: Result<Citizen, SmartNationError>
         do {
-            closed = try await citizens.close(subject: subject, reason: reason)
+            closing = .success(try await citizens.close(subject: subject, reason: reason))
         } catch where error.code == .identityCitizenClosed {
-            _ = try await pki.revokeAll(kind: .citizen, subject: subject, reason: .cessationOfOperation)
-            throw error
+            closing = .failure(error)
         }
         _ = try await pki.revokeAll(kind: .citizen, subject: subject, reason: .cessationOfOperation)
-        return closed
+        return try closing.get()
     }
 
     /// Opens a session for a citizen who has just logged in, for the business `entityUEN` when

@@ -60,7 +60,7 @@ struct AuthorizationPages: Sendable {
                         clientID: pending.client.clientID, requestURI: pending.requestURI, subject: session.subject,
                         methods: session.authenticationMethods, authenticatedAt: session.createdAt,
                         decision: Self.decision(pending, form: form), entityUEN: session.entityUEN)
-                    return Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+                    return page.redirect(to: location)
                 default:
                     throw SmartNationError(.httpBodyInvalid, parameters: ["reason": "action must be login or consent"])
                 }
@@ -78,6 +78,14 @@ struct AuthorizationPages: Sendable {
             var headers: HTTPFields = [:]
             for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
             return headers
+        }
+
+        /// The 303 that ends the authorization at the client's `location`, setting this page's cookies.
+        func redirect(to location: String) -> Response {
+            var headers = headers
+            headers[.location] = location
+            headers[.cacheControl] = "no-store"
+            return Response(status: .seeOther, headers: headers)
         }
     }
 
@@ -116,10 +124,7 @@ struct AuthorizationPages: Sendable {
             let location = try await platform.openID.completeAuthorization(
                 clientID: pending.client.clientID, requestURI: pending.requestURI, subject: session.subject,
                 methods: session.authenticationMethods, authenticatedAt: session.createdAt, decision: .approveAll, entityUEN: session.entityUEN)
-            var headers = page.headers
-            headers[.location] = location
-            headers[.cacheControl] = "no-store"
-            return Response(status: .seeOther, headers: headers)
+            return page.redirect(to: location)
         }
         return consentPage(pending, page: page)
     }

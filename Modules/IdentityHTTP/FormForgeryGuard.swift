@@ -16,8 +16,6 @@ import SmartNationCore
 /// post with no `Origin` at all (a non-browser client) relies on the token alone.
 struct FormForgeryGuard: Sendable {
     static let fieldName = "form_token"
-    /// The length of a token this guard makes: 32 random bytes in base64url.
-    static let tokenLength = 43
 
     /// The issuer's origin as a browser serialises it: lower-case scheme and host, and the port
     /// only when it is not the scheme's default.
@@ -37,7 +35,7 @@ struct FormForgeryGuard: Sendable {
     /// The token for the page about to be rendered: the browser's own when its cookie carries a
     /// well-formed one, otherwise a new one and the `Set-Cookie` value that gives it to the browser.
     func token(for request: Request) -> (token: String, setCookie: String?) {
-        if let existing = request.cookies[cookies.formToken]?.value, Self.isWellFormed(existing) {
+        if let existing = request.cookies[cookies.formToken]?.value, RandomToken.isWellFormed(existing) {
             return (existing, nil)
         }
         let token = RandomToken.make()
@@ -50,18 +48,12 @@ struct FormForgeryGuard: Sendable {
         if let postedFrom = request.headers[.origin], postedFrom.lowercased() != origin {
             throw Self.refusal("the form was posted from another origin (\(postedFrom.prefix(100)))")
         }
-        guard let cookie = request.cookies[cookies.formToken]?.value, Self.isWellFormed(cookie),
+        guard let cookie = request.cookies[cookies.formToken]?.value, RandomToken.isWellFormed(cookie),
               let field = form[Self.fieldName],
               constantTimeEquals(Array(cookie.utf8), Array(field.utf8)) else {
             throw Self.refusal("the form's anti-forgery token is missing or does not match this browser's")
         }
         return cookie
-    }
-
-    private static func isWellFormed(_ token: String) -> Bool {
-        token.utf8.count == tokenLength && token.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
-        }
     }
 
     private static func refusal(_ reason: String) -> SmartNationError {

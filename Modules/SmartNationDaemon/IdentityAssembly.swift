@@ -6,7 +6,7 @@ import ServiceLifecycle
 import SmartNationCore
 
 /// The identity platform as the daemon runs it: the platform over `identity.sqlite`, its routes,
-/// the relay of its outbox onto the bus and log, and the hourly pruning of expired OAuth and throttle state.
+/// the relay of its outbox onto the bus and log, and the hourly pruning of what has stopped being usable.
 struct IdentityAssembly {
     let platform: IdentityPlatform
     let routes: IdentityRoutes
@@ -57,7 +57,7 @@ struct OutboxRelayService: Service {
     }
 }
 
-/// Once an hour: deletes expired OpenID state and forgotten login throttle keys
+/// Once an hour: deletes expired OpenID state, ended sessions and forgotten login throttle keys
 /// (``IdentityPlatform/pruneExpired()``), and drops signing keys whose overlap has passed from the JWKS.
 struct IdentityPruningService: Service {
     let platform: IdentityPlatform

@@ -21,6 +21,12 @@ public enum RandomToken {
         return Data(SecureRandom.bytes(byteCount)).base64URLEncoded
     }
 
+    /// Whether `text` could be a token ``make(byteCount:)`` made: exactly `byteCount` bytes in
+    /// base64url without padding.
+    public static func isWellFormed(_ text: String, byteCount: Int = 32) -> Bool {
+        text.utf8.count == (byteCount * 4 + 2) / 3 && Data.decodeBase64URL(text.utf8)?.count == byteCount
+    }
+
     /// A token that sorts by when it was made, and the key it is stored under (``storageKey(_:)``):
     /// the milliseconds since 1970 at `now` in 8 big-endian bytes, then 32 random bytes — 54
     /// base64url characters. Stored under that key, the codes and tokens a busy provider issues land

@@ -120,9 +120,6 @@ extension OpenIDProvider {
                 return Self.redirect(request.redirectURI, [("error", "access_denied")] + response)
             }
             let code = RandomToken.makeTimeOrdered(at: now)
-            let consentEvent = try CloudEvent(
-                ConsentGranted(subject: subject, clientID: clientID, attributes: scopes.attributes.sorted().map(\.rawValue)),
-                source: identityEventSource, subject: subject, time: now)
             do {
                 try await database.write { db in
                     try Self.markUsed(requestURI, in: db)
@@ -138,7 +135,7 @@ extension OpenIDProvider {
                             code.storageKey, grantID, request.redirectURI, request.codeChallenge, request.nonce, request.dpopJKT,
                             now.timeIntervalSince1970 + settings.authorizationCodeLifetime,
                         ])
-                    try Self.recordConsent(subject: subject, clientID: clientID, attributes: scopes.attributes, now: now, event: consentEvent, in: db)
+                    try Self.recordConsent(subject: subject, clientID: clientID, attributes: scopes.attributes, now: now, in: db)
                 }
             } catch {
                 throw .storage(error)

@@ -74,10 +74,9 @@ extension OpenIDProvider {
         return parsed.attributes
     }
 
-    /// Widens the stored consent to include `attributes`; announces it when anything was added.
-    static func recordConsent(
-        subject: String, clientID: String, attributes: Set<PersonAttribute>, now: Date, event: CloudEvent, in db: Database
-    ) throws {
+    /// Widens the stored consent to include `attributes`; announces it (``ConsentGranted``, with the
+    /// attributes of this decision) when anything was added.
+    static func recordConsent(subject: String, clientID: String, attributes: Set<PersonAttribute>, now: Date, in db: Database) throws {
         let existing = try String.fetchOne(
             db, sql: "SELECT scopes FROM oidc_consent WHERE subject = ? AND client_id = ?", arguments: [subject, clientID])
         let previous = existing.flatMap { try? ScopeSet(parsing: $0) }?.attributes ?? []
@@ -89,6 +88,8 @@ extension OpenIDProvider {
                 ON CONFLICT (subject, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at
                 """,
             arguments: [subject, clientID, merged.text, now.timeIntervalSince1970])
-        try Outbox.enqueue(event, in: db)
+        try Outbox.enqueue(try CloudEvent(
+            ConsentGranted(subject: subject, clientID: clientID, attributes: attributes.sorted().map(\.rawValue)),
+            source: identityEventSource, subject: subject, time: now), in: db)
     }
 }

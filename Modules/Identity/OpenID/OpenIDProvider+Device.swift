@@ -134,21 +134,14 @@ extension OpenIDProvider {
             let granted = decision.granted(from: requested)
             guard let normalised = DeviceGrant.normalise(userCode: userCode) else { preconditionFailure("pendingDevice normalised it") }
             let now = clock()
-            let event: CloudEvent? = if let granted {
-                try CloudEvent(
-                    ConsentGranted(subject: subject, clientID: clientID, attributes: granted.attributes.sorted().map(\.rawValue)),
-                    source: identityEventSource, subject: subject, time: now)
-            } else {
-                nil
-            }
             do {
                 try await database.write { db in
                     var grantID: String?
-                    if let granted, let event {
+                    if let granted {
                         grantID = try Self.insertGrant(
                             clientID: clientID, subject: subject, scopes: granted, methods: methods, authTime: authenticatedAt,
                             entityUEN: entityUEN, in: db)
-                        try Self.recordConsent(subject: subject, clientID: clientID, attributes: granted.attributes, now: now, event: event, in: db)
+                        try Self.recordConsent(subject: subject, clientID: clientID, attributes: granted.attributes, now: now, in: db)
                     }
                     try db.execute(
                         sql: "UPDATE oidc_device_authorization SET status = ?, grant_id = ? WHERE user_code = ? AND status = 'pending'",
