@@ -46,6 +46,24 @@ struct IdentityBenchmarks {
         }
         table.add("ID tokens verified", rate: verifyRate, baseline: "openssl speed ecdsap256 verify", baselineRate: openssl.verifyRate, target: "—")
 
+        let partner = P256.Signing.PrivateKey()
+        let digest = SHA256.hash(data: Data(#"{"iss":"sn-bench","jti":"0"}"#.utf8))
+        let rawSignature = Array(try partner.signature(for: digest).rawRepresentation)
+        let ecdsa = try P256.Signing.ECDSASignature(rawRepresentation: rawSignature)
+        guard let keyTable = P256VerificationTable(rawKey: partner.publicKey.rawRepresentation) else {
+            throw BenchmarkFailure(reason: "no table for a fresh P-256 key")
+        }
+        let plainRate = try await medianRate(count: tokenCount, repetitions: repetitions) {
+            for _ in 0..<tokenCount where !partner.publicKey.isValidSignature(ecdsa, for: digest) { throw BenchmarkFailure(reason: "verify") }
+        }
+        let tableRate = try await medianRate(count: tokenCount, repetitions: repetitions) {
+            for _ in 0..<tokenCount where !keyTable.isValidSignature(rawSignature, digest: digest) { throw BenchmarkFailure(reason: "verify") }
+        }
+        table.add("ES256 verified with the key's precomputed table (hot client and DPoP keys)", rate: tableRate,
+                  baseline: "swift-crypto verify, same key and digest", baselineRate: plainRate, target: "—")
+        table.add("ES256 verified by swift-crypto", rate: plainRate, baseline: "openssl speed ecdsap256 verify", baselineRate: openssl.verifyRate,
+                  target: "—")
+
         let deviceKey = P256.Signing.PrivateKey()
         _ = try await platform.devices.register(
             deviceID: "bench-phone", subject: citizen.subject, displayName: "Bench phone", publicKey: deviceKey.publicKey.x963Representation)

@@ -44,10 +44,14 @@ final class ClientAuthenticator: Sendable {
     let replayGuard: ReplayGuard
     let settings: OpenIDSettings
     let clock: @Sendable () -> Date
+    let signatures: ES256Verifier
     private let keyCache = BoundedCache<String, [ClientKey]>(entriesMax: keyCacheClientsMax)
 
-    init(registry: ClientRegistry, replayGuard: ReplayGuard, settings: OpenIDSettings, clock: @escaping @Sendable () -> Date) {
+    init(
+        registry: ClientRegistry, replayGuard: ReplayGuard, settings: OpenIDSettings, signatures: ES256Verifier, clock: @escaping @Sendable () -> Date
+    ) {
         self.registry = registry
+        self.signatures = signatures
         self.replayGuard = replayGuard
         self.settings = settings
         self.clock = clock
@@ -102,7 +106,7 @@ final class ClientAuthenticator: Sendable {
         }
         let kid = jws.header["kid"]?.stringValue
         let candidates = keys(for: client.clientID, jwks: jwks).filter { kid == nil || $0.kid == kid }
-        guard candidates.contains(where: { jws.isSigned(by: $0.key) }) else {
+        guard candidates.contains(where: { jws.isSigned(by: $0.key, using: signatures) }) else {
             throw Self.unauthorized(.oauthClientAssertionSignature, "the client assertion is not signed by a registered key")
         }
         guard jws.string("sub") == client.clientID, let jti = jws.string("jti"), !jti.isEmpty, jti.utf8.count <= 256 else {
@@ -141,7 +145,7 @@ final class ClientAuthenticator: Sendable {
     /// the registry checked the document when it was registered).
     private func keys(for clientID: String, jwks: String) -> [ClientKey] {
         keyCache.value(for: clientID) { () -> [ClientKey] in
-            ((try? ClientRegistry.keys(of: jwks)) ?? []).map { ClientKey(kid: $0.kid, key: $0.key) }
+            ((try? ClientRegistry.keys(of: jwks)) ?? []).map { ClientKey(kid: $0.kid, key: VerificationKey($0.key)) }
         }
     }
 
@@ -153,5 +157,5 @@ final class ClientAuthenticator: Sendable {
 /// One registered key of a client, by its `kid`.
 private struct ClientKey: Sendable {
     let kid: String
-    let key: P256.Signing.PublicKey
+    let key: VerificationKey
 }

@@ -43,10 +43,9 @@ struct CompactJWS: Sendable {
     /// The header's `alg`.
     var algorithm: String? { header["alg"]?.stringValue }
 
-    /// Whether the signature is a valid ES256 signature of the signing input by `key`.
-    func isSigned(by key: P256.Signing.PublicKey) -> Bool {
-        guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
-        return key.isValidSignature(signature, for: Data(signingInput))
+    /// Whether the signature is a valid ES256 signature of the signing input by `key`, checked by `verifier`.
+    func isSigned(by key: VerificationKey, using verifier: ES256Verifier) -> Bool {
+        verifier.isValidSignature(signature, digest: SHA256.hash(data: Data(signingInput)), by: key)
     }
 
     /// The string claim `name`, when present and a string.

@@ -17,13 +17,16 @@ struct DPoPVerifier: Sendable {
     let replayGuard: ReplayGuard
     let settings: OpenIDSettings
     let clock: @Sendable () -> Date
+    let signatures: ES256Verifier
     /// Proof keys by their coordinates, cached once a proof by the key has verified: a client signs
     /// every proof with the same key, so each is parsed and thumbprinted once.
     private let proofKeys = BoundedCache<P256Coordinates, ProofKey>(entriesMax: 4096)
 
-    /// A verifier claiming proofs' `jti`s with `replayGuard`, within `settings`' proof window.
-    init(replayGuard: ReplayGuard, settings: OpenIDSettings, clock: @escaping @Sendable () -> Date) {
+    /// A verifier claiming proofs' `jti`s with `replayGuard`, within `settings`' proof window, checking
+    /// signatures with `signatures`.
+    init(replayGuard: ReplayGuard, settings: OpenIDSettings, signatures: ES256Verifier, clock: @escaping @Sendable () -> Date) {
         self.replayGuard = replayGuard
+        self.signatures = signatures
         self.settings = settings
         self.clock = clock
     }
@@ -52,9 +55,9 @@ struct DPoPVerifier: Sendable {
             proofKey = known
         } else {
             guard let key = coordinates.publicKey else { throw Self.invalid("the DPoP proof's jwk is not a public P-256 key") }
-            proofKey = ProofKey(key: key, thumbprint: JWKThumbprint.of(key))
+            proofKey = ProofKey(key: VerificationKey(key), thumbprint: JWKThumbprint.of(key))
         }
-        guard jws.isSigned(by: proofKey.key) else { throw Self.invalid("the DPoP proof's signature does not verify") }
+        guard jws.isSigned(by: proofKey.key, using: signatures) else { throw Self.invalid("the DPoP proof's signature does not verify") }
         if cached.value == nil { proofKeys.insert(proofKey, for: coordinates, ifNoRemovalSince: cached.removals) }
         guard jws.string("htm") == method, let htu = jws.string("htu"), Self.withoutQuery(htu) == Self.withoutQuery(url) else {
             throw Self.invalid("the DPoP proof is for another method or URL")
@@ -79,7 +82,7 @@ struct DPoPVerifier: Sendable {
 
     /// A proof's public key and its RFC 7638 thumbprint.
     private struct ProofKey: Sendable {
-        let key: P256.Signing.PublicKey
+        let key: VerificationKey
         let thumbprint: String
     }
 

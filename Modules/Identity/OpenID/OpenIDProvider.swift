@@ -23,6 +23,8 @@ public struct OpenIDProvider: Sendable {
     let businesses: BusinessRegistry
     let authenticator: ClientAuthenticator
     let dpop: DPoPVerifier
+    /// Checks client assertions' and DPoP proofs' signatures, with tables for the keys that sign most.
+    let signatures = ES256Verifier()
     let replayGuard: ReplayGuard
     let clock: @Sendable () -> Date
     let decodedCitizens = DecodedCitizenCache()
@@ -58,8 +60,8 @@ public struct OpenIDProvider: Sendable {
             database: database, sealer: sealer, overlap: settings.signingKeyOverlap, publicationLead: settings.signingKeyPublicationLead,
             clock: clock)
         replayGuard = try await ReplayGuard.open(database: database, clock: clock)
-        authenticator = ClientAuthenticator(registry: clients, replayGuard: replayGuard, settings: settings, clock: clock)
-        dpop = DPoPVerifier(replayGuard: replayGuard, settings: settings, clock: clock)
+        authenticator = ClientAuthenticator(registry: clients, replayGuard: replayGuard, settings: settings, signatures: signatures, clock: clock)
+        dpop = DPoPVerifier(replayGuard: replayGuard, settings: settings, signatures: signatures, clock: clock)
     }
 
     /// The discovery document served at `/.well-known/openid-configuration`.
