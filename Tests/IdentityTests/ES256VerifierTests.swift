@@ -7,18 +7,7 @@ import Testing
 @Suite("ES256 verification: a hot key's table answers as swift-crypto does, within its bounds")
 struct ES256VerifierTests {
     /// The order n of P-256, big-endian.
-    private static let order: [UInt8] = hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")
-
-    private static func hex(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            bytes.append(UInt8(text[index..<next], radix: 16)!)
-            index = next
-        }
-        return bytes
-    }
+    private static let order = P256OrderInverse.order.bigEndianBytes
 
     /// swift-crypto's answer: the reference every table answer must equal.
     private static func reference(_ signature: [UInt8], _ digest: SHA256Digest, _ key: P256.Signing.PublicKey) -> Bool {

@@ -62,7 +62,11 @@ enum P256OrderInverse {
 
         /// The number as 32 big-endian bytes.
         var bigEndianBytes: [UInt8] {
-            [l3, l2, l1, l0].flatMap { word in (0..<8).reversed().map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
+            var bytes = [UInt8](repeating: 0, count: 32)
+            for (index, word) in [l3, l2, l1, l0].enumerated() {
+                for shift in 0..<8 { bytes[index * 8 + 7 - shift] = UInt8(truncatingIfNeeded: word >> (shift * 8)) }
+            }
+            return bytes
         }
 
         var isZero: Bool { l0 | l1 | l2 | l3 == 0 }
