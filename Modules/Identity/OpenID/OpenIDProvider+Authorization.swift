@@ -164,10 +164,14 @@ extension OpenIDProvider {
         }
     }
 
+    /// Stores a new grant and returns its id: a UUIDv7 (``EventID``), so grants — and the
+    /// `oidc_token_grant` and `oidc_authorization_code_grant` index entries of the codes and tokens
+    /// issued under them moments later — land on their B-trees' last pages, not on random ones that
+    /// each commit would write back. The id is internal: no client or citizen ever sees it.
     static func insertGrant(
         clientID: String, subject: String, scopes: ScopeSet, methods: [String], authTime: Date, entityUEN: String?, in db: Database
     ) throws -> String {
-        let grantID = UUID().uuidString.lowercased()
+        let grantID = EventID.make()
         try db.execute(
             sql: "INSERT INTO oidc_grant (grant_id, client_id, subject, scopes, methods, auth_time, entity_uen) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [grantID, clientID, subject, scopes.text, methods.joined(separator: " "), authTime.timeIntervalSince1970, entityUEN])
