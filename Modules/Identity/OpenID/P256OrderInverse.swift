@@ -17,29 +17,37 @@ enum P256OrderInverse {
     }
 
     /// The binary extended Euclidean algorithm, with the invariants `x1·value ≡ u` and
-    /// `x2·value ≡ v (mod n)`, `x1` and `x2` kept in [0, n).
+    /// `x2·value ≡ v (mod n)`, `x1` and `x2` kept in [0, n) and `u`, `v` odd between steps.
+    ///
+    /// Each step subtracts the smaller of `u` and `v` from the larger and strips the difference's
+    /// trailing zeros in one shift; its coefficient is divided by the same power of two in one
+    /// Montgomery step (``Limbs/divideModOrder(byPowerOfTwo:)``) rather than halved bit by bit.
+    /// n is prime, so `u` and `v` meet at their gcd, 1.
     static func inverse(of value: Limbs) -> Limbs {
         var u = value, v = order
         var x1 = Limbs(1, 0, 0, 0), x2 = Limbs(0, 0, 0, 0)
-        while !u.isOne && !v.isOne {
-            while u.isEven {
-                u.shiftRightOne(carry: false)
-                x1.halveModOrder()
-            }
-            while v.isEven {
-                v.shiftRightOne(carry: false)
-                x2.halveModOrder()
-            }
+        x1.divideModOrder(byPowerOfTwo: u.removeTrailingZeros())
+        while u != v {
             if v < u {
                 u.subtract(v)
                 x1.subtractModOrder(x2)
+                x1.divideModOrder(byPowerOfTwo: u.removeTrailingZeros())
             } else {
                 v.subtract(u)
                 x2.subtractModOrder(x1)
+                x2.divideModOrder(byPowerOfTwo: v.removeTrailingZeros())
             }
         }
-        return u.isOne ? x1 : x2
+        assert(u.isOne, "n is prime: every value in [1, n − 1] is invertible")
+        return x1
     }
+
+    /// `−n⁻¹ mod 2⁶⁴`, by Newton's iteration (each round doubles the correct low bits: 1, 2, 4 … 64).
+    static let negativeInverseOfOrderLimb: UInt64 = {
+        var inverse: UInt64 = 1
+        for _ in 0..<6 { inverse = inverse &* (2 &- order.l0 &* inverse) }
+        return 0 &- inverse
+    }()
 
     /// A 256-bit unsigned integer as four 64-bit limbs, least significant first.
     struct Limbs: Equatable, Comparable {
@@ -71,18 +79,27 @@ enum P256OrderInverse {
 
         var isZero: Bool { l0 | l1 | l2 | l3 == 0 }
         var isOne: Bool { l0 == 1 && l1 | l2 | l3 == 0 }
-        var isEven: Bool { l0 & 1 == 0 }
 
         static func < (left: Limbs, right: Limbs) -> Bool {
             (left.l3, left.l2, left.l1, left.l0) < (right.l3, right.l2, right.l1, right.l0)
         }
 
-        /// Shifts right by one bit, `carry` entering as the top bit.
-        mutating func shiftRightOne(carry: Bool) {
-            l0 = l0 >> 1 | l1 << 63
-            l1 = l1 >> 1 | l2 << 63
-            l2 = l2 >> 1 | l3 << 63
-            l3 = l3 >> 1 | (carry ? 1 << 63 : 0)
+        /// Shifts right past the trailing zero bits of a non-zero value; returns how many there were.
+        mutating func removeTrailingZeros() -> Int {
+            precondition(!isZero, "zero has no lowest set bit")
+            var removed = 0
+            while l0 == 0 {
+                (l0, l1, l2, l3) = (l1, l2, l3, 0)
+                removed += 64
+            }
+            let shift = l0.trailingZeroBitCount
+            if shift > 0 {
+                l0 = l0 >> shift | l1 << (64 - shift)
+                l1 = l1 >> shift | l2 << (64 - shift)
+                l2 = l2 >> shift | l3 << (64 - shift)
+                l3 = l3 >> shift
+            }
+            return removed + shift
         }
 
         /// Adds `other`; returns the carry out of the top limb.
@@ -107,10 +124,40 @@ enum P256OrderInverse {
             return borrow
         }
 
-        /// `self / 2 mod n` for `self` in [0, n): an odd value is made even by adding n first.
-        mutating func halveModOrder() {
-            let carry = isEven ? false : add(P256OrderInverse.order)
-            shiftRightOne(carry: carry)
+        /// `self / 2^bits mod n` for `self` in [0, n), at most 63 bits at a time: adding `m·n`, with
+        /// `m` chosen so the sum's low bits are zero (`m = self·(−n⁻¹) mod 2^step`), leaves the value
+        /// unchanged mod n and makes the shift exact. The sum is below `2^step·n`, so the result is
+        /// below n.
+        mutating func divideModOrder(byPowerOfTwo bits: Int) {
+            var remaining = bits
+            while remaining > 0 {
+                let step = min(remaining, 63)
+                let multiplier = (l0 &* P256OrderInverse.negativeInverseOfOrderLimb) & (1 << UInt64(step) &- 1)
+                let order = P256OrderInverse.order
+                var carry: UInt64 = 0
+                let t0 = Self.multiplyAdd(multiplier, order.l0, l0, &carry)
+                let t1 = Self.multiplyAdd(multiplier, order.l1, l1, &carry)
+                let t2 = Self.multiplyAdd(multiplier, order.l2, l2, &carry)
+                let t3 = Self.multiplyAdd(multiplier, order.l3, l3, &carry)
+                assert(t0 & (1 << UInt64(step) &- 1) == 0, "m·n cancels the low bits")
+                l0 = t0 >> step | t1 << (64 - step)
+                l1 = t1 >> step | t2 << (64 - step)
+                l2 = t2 >> step | t3 << (64 - step)
+                l3 = t3 >> step | carry << (64 - step)
+                remaining -= step
+            }
+        }
+
+        /// `a·b + c + carry`: returns the low limb and leaves the high one in `carry`.
+        private static func multiplyAdd(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ carry: inout UInt64) -> UInt64 {
+            var (high, low) = a.multipliedFullWidth(by: b)
+            var overflow: Bool
+            (low, overflow) = low.addingReportingOverflow(c)
+            if overflow { high += 1 }
+            (low, overflow) = low.addingReportingOverflow(carry)
+            if overflow { high += 1 }
+            carry = high
+            return low
         }
 
         /// `self − other mod n` for both in [0, n).
