@@ -182,7 +182,7 @@ extension OpenIDProvider {
                 return .failure(.oauth(.oauthAccessDenied, "access_denied", "the citizen denied the request"))
             case "approved":
                 guard let grantRow = try Row.fetchOne(
-                    db, sql: "SELECT \(GrantRecord.columns), ci.record AS citizen_record FROM oidc_grant g \(GrantRecord.citizenJoin) WHERE g.grant_id = ?",
+                    db, sql: "SELECT \(GrantRecord.columnsWithCitizen) FROM oidc_grant g \(GrantRecord.citizenJoin) WHERE g.grant_id = ?",
                     arguments: [row["grant_id"] as String])
                 else { return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the device code's grant is gone")) }
                 let grant = GrantRecord(row: grantRow)

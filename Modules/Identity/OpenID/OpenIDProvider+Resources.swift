@@ -119,13 +119,13 @@ extension OpenIDProvider {
     func liveToken(_ token: String, kind: String, now: Date) async throws(SmartNationError) -> (GrantRecord, String?)? {
         guard token.utf8.count <= 128 else { return nil }
         let row = try database.fetchRow(sql: """
-                        SELECT t.jkt, \(GrantRecord.columns) FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id
+                        SELECT \(GrantRecord.columns), t.jkt FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id
                         WHERE t.token_key = ? AND t.kind = ? AND t.expires_at > ? AND t.revoked_at IS NULL AND t.rotated_at IS NULL
                             AND g.revoked_at IS NULL
                         """,
                     arguments: [RandomToken.storageKey(token), kind, now.timeIntervalSince1970])
         guard let row else { return nil }
-        return (GrantRecord(row: row), row["jkt"])
+        return (GrantRecord(row: row), row[GrantRecord.columnCount])
     }
 
     private func tokenTimes(_ token: String) async throws(SmartNationError) -> (issuedAt: Int, expiresAt: Int)? {

@@ -27,6 +27,11 @@ public struct TokenResponse: Sendable, Hashable {
 }
 
 /// A grant as stored: one consented authentication of one citizen at one client.
+///
+/// Every query that reads a grant selects ``columns`` first and, when it joins the citizen,
+/// ``citizenRecordIndex`` next; ``init(row:)`` reads them by position. The token endpoint reads a
+/// grant on every request, and GRDB finds a column by name by lower-casing and comparing every
+/// column's name in turn.
 struct GrantRecord: Sendable {
     let grantID: String
     let clientID: String
@@ -37,15 +42,16 @@ struct GrantRecord: Sendable {
     let revoked: Bool
     let entityUEN: String?
 
+    /// The grant in the first ``columnCount`` columns of `row`.
     init(row: Row) {
-        grantID = row["grant_id"]
-        clientID = row["client_id"]
-        subject = row["subject"]
-        scopes = (try? ScopeSet(parsing: row["scopes"])) ?? ScopeSet(attributes: [])
-        methods = (row["methods"] as String).split(separator: " ").map(String.init)
-        authTime = Date(timeIntervalSince1970: row["auth_time"])
-        revoked = row["grant_revoked_at"] as Double? != nil
-        entityUEN = row["entity_uen"]
+        grantID = row[0]
+        clientID = row[1]
+        subject = row[2]
+        scopes = (try? ScopeSet(parsing: row[3])) ?? ScopeSet(attributes: [])
+        methods = (row[4] as String).split(separator: " ").map(String.init)
+        authTime = Date(timeIntervalSince1970: row[5])
+        entityUEN = row[6]
+        revoked = row[7] as Double? != nil
     }
 
     /// When the grant ends, however its refresh token rotates: `auth_time` plus `lifetime`.
@@ -53,8 +59,15 @@ struct GrantRecord: Sendable {
         authTime.addingTimeInterval(lifetime)
     }
 
-    static let columns = "g.grant_id, g.client_id, g.subject, g.scopes, g.methods, g.auth_time, g.entity_uen, g.revoked_at AS grant_revoked_at"
-    /// The grant's citizen record, read in the same query as the grant (`ci.record AS citizen_record`).
+    /// The grant's columns, in the order ``init(row:)`` reads them.
+    static let columns = "g.grant_id, g.client_id, g.subject, g.scopes, g.methods, g.auth_time, g.entity_uen, g.revoked_at"
+    /// How many columns ``columns`` selects: a query's own columns start at this index.
+    static let columnCount = 8
+    /// The grant's columns and its citizen's record, read in the same query (with ``citizenJoin``).
+    static let columnsWithCitizen = columns + ", ci.record"
+    /// Where ``columnsWithCitizen`` puts the citizen's record; a query's own columns follow it.
+    static let citizenRecordIndex = columnCount
+    /// Joins the grant's citizen, for ``columnsWithCitizen``.
     static let citizenJoin = "LEFT JOIN citizen ci ON ci.subject = g.subject"
 }
 
@@ -76,10 +89,10 @@ struct RedeemedGrant: Sendable {
     let nonce: String?
     let spend: @Sendable (Database) throws -> Void
 
-    /// A grant read in `row` (with its `citizen_record`), to be spent by `spend`.
+    /// A grant read in `row` (with its citizen's record, ``GrantRecord/columnsWithCitizen``), to be spent by `spend`.
     init(grant: GrantRecord, row: Row, nonce: String? = nil, spend: @escaping @Sendable (Database) throws -> Void) {
         self.grant = grant
-        citizenRecord = row["citizen_record"]
+        citizenRecord = row[GrantRecord.citizenRecordIndex]
         self.nonce = nonce
         self.spend = spend
     }
@@ -133,23 +146,23 @@ extension OpenIDProvider {
             guard grant.clientID == request.client.clientID else {
                 return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code was issued to another client"))
             }
-            if row["used_at"] as Double? != nil {
+            if row[CodeColumn.usedAt] as Double? != nil {
                 try Self.revokeGrant(grant.grantID, at: now, in: db)
                 return .failure(.oauth(.oauthCodeReused, "invalid_grant", "the code was already used; the tokens it issued are revoked"))
             }
-            guard row["expires_at"] as Double > now.timeIntervalSince1970, !grant.revoked else {
+            guard row[CodeColumn.expiresAt] as Double > now.timeIntervalSince1970, !grant.revoked else {
                 return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code has expired"))
             }
-            guard row["redirect_uri"] as String == redirectURI else {
+            guard row[CodeColumn.redirectURI] as String == redirectURI else {
                 return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "redirect_uri differs from the authorization request's"))
             }
-            guard PKCE.verify(verifier, against: row["code_challenge"]) else {
+            guard PKCE.verify(verifier, against: row[CodeColumn.codeChallenge]) else {
                 return .failure(.oauth(.oauthPKCEMismatch, "invalid_grant", "the code_verifier does not match the code_challenge"))
             }
-            if let boundKey = row["dpop_jkt"] as String?, boundKey != jkt {
+            if let boundKey = row[CodeColumn.dpopJKT] as String?, boundKey != jkt {
                 return .failure(.oauth(.oauthDPoPKeyMismatch, "invalid_dpop_proof", "the code is bound to another DPoP key"))
             }
-            return .success(RedeemedGrant(grant: grant, row: row, nonce: row["nonce"]) { db in
+            return .success(RedeemedGrant(grant: grant, row: row, nonce: row[CodeColumn.nonce]) { db in
                 try db.cachedStatement(sql: "UPDATE oidc_authorization_code SET used_at = ? WHERE code_key = ?")
                     .execute(arguments: [now.timeIntervalSince1970, codeKey])
             })
@@ -169,12 +182,12 @@ extension OpenIDProvider {
             guard grant.clientID == request.client.clientID else {
                 return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token was issued to another client"))
             }
-            if row["rotated_at"] as Double? != nil, !grant.revoked {
+            if row[RefreshTokenColumn.rotatedAt] as Double? != nil, !grant.revoked {
                 try Self.revokeGrant(grant.grantID, at: now, in: db)
                 return .failure(.oauth(.oauthRefreshTokenReused, "invalid_grant", "the refresh token was already used; its family is revoked"))
             }
-            guard !grant.revoked, row["revoked_at"] as Double? == nil, row["rotated_at"] as Double? == nil,
-                  row["expires_at"] as Double > now.timeIntervalSince1970 else {
+            guard !grant.revoked, row[RefreshTokenColumn.revokedAt] as Double? == nil, row[RefreshTokenColumn.rotatedAt] as Double? == nil,
+                  row[RefreshTokenColumn.expiresAt] as Double > now.timeIntervalSince1970 else {
                 return .failure(.oauth(.oauthRefreshTokenInvalid, "invalid_grant", "the refresh token is expired or revoked"))
             }
             guard grant.endsAt(lifetime: grantLifetime) > now else {
@@ -189,15 +202,32 @@ extension OpenIDProvider {
 
     /// A code with its grant and citizen, by the code's storage key; built once, not per request.
     private static let codeQuery = """
-        SELECT c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt, c.expires_at, c.used_at, \(GrantRecord.columns), ci.record AS citizen_record
+        SELECT \(GrantRecord.columnsWithCitizen), c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt, c.expires_at, c.used_at
         FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id \(GrantRecord.citizenJoin) WHERE c.code_key = ?
         """
 
+    /// Where ``codeQuery`` puts the code's own columns, after the grant's and the citizen's.
+    private enum CodeColumn {
+        static let redirectURI = GrantRecord.citizenRecordIndex + 1
+        static let codeChallenge = redirectURI + 1
+        static let nonce = redirectURI + 2
+        static let dpopJKT = redirectURI + 3
+        static let expiresAt = redirectURI + 4
+        static let usedAt = redirectURI + 5
+    }
+
     /// A refresh token with its grant and citizen, by the token's storage key.
     private static let refreshTokenQuery = """
-        SELECT t.expires_at, t.rotated_at, t.revoked_at, \(GrantRecord.columns), ci.record AS citizen_record
+        SELECT \(GrantRecord.columnsWithCitizen), t.expires_at, t.rotated_at, t.revoked_at
         FROM oidc_token t JOIN oidc_grant g ON g.grant_id = t.grant_id \(GrantRecord.citizenJoin) WHERE t.token_key = ? AND t.kind = 'refresh'
         """
+
+    /// Where ``refreshTokenQuery`` puts the token's own columns, after the grant's and the citizen's.
+    private enum RefreshTokenColumn {
+        static let expiresAt = GrantRecord.citizenRecordIndex + 1
+        static let rotatedAt = expiresAt + 1
+        static let revokedAt = expiresAt + 2
+    }
 
     /// Redeems a grant and stores a new access and refresh token under it in one write
     /// transaction, then signs the ID token.
