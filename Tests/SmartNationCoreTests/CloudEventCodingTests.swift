@@ -117,8 +117,18 @@ struct JSONParserTests {
         #expect(throws: JSONParser.Failure.self) { try JSONParser().parse(Array(document.utf8)) }
     }
 
-    @Test("invalid UTF-8 bytes are refused")
+    @Test("names and values in Chinese, Tamil and accented Malay are kept as written, beside escapes")
+    func unicodeText() throws {
+        let value = try JSONParser().parse(Array(#"{"名字":"陈大文","பெயர்":"முருகன்","nama":"Siti \u0041. Nurhaliza é"}"#.utf8))
+        #expect(value["名字"] == .string("陈大文"))
+        #expect(value["பெயர்"] == .string("முருகன்"))
+        #expect(value["nama"] == .string("Siti A. Nurhaliza é"))
+    }
+
+    @Test("invalid UTF-8 bytes are refused, alone or after ASCII: a stray byte, a cut sequence, an overlong form")
     func invalidUTF8() {
-        #expect(throws: JSONParser.Failure.self) { try JSONParser().parse([0x22, 0xFF, 0x22]) }
+        for document: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0x61, 0x62, 0xC3, 0x22], [0x22, 0x61, 0xC0, 0xAF, 0x22], [0x22, 0x5C, 0x6E, 0xE2, 0x82, 0x22]] {
+            #expect(throws: JSONParser.Failure.self) { try JSONParser().parse(document) }
+        }
     }
 }
