@@ -96,6 +96,16 @@ struct Base64URLTests {
         #expect(Data(base64URLEncoded: "Zg==") == nil)
     }
 
+    @Test("decodes a JWS's parts from their substrings and bytes with no contiguous storage alike")
+    func decodesAnyCollection() {
+        let parts = "eyJhbGciOiJFUzI1NiJ9.Zm9vYmFy.-_-_".split(separator: ".")
+        #expect(Data.decodeBase64URL(parts[0].utf8) == Array(#"{"alg":"ES256"}"#.utf8))
+        #expect(Data.decodeBase64URL(parts[1].utf8) == Array("foobar".utf8))
+        #expect(Data.decodeBase64URL(parts[2].utf8.lazy.map { $0 }) == [0xfb, 0xff, 0xbf])
+        #expect(Data.decodeBase64URL("Zm.v".utf8.lazy.map { $0 }) == nil)
+        #expect(Data.decodeBase64URL("Zm9vY".utf8.lazy.map { $0 }) == nil)
+    }
+
     @Test("refuses padding, standard-alphabet characters, white space and impossible lengths", arguments: [
         "Zg==", "ab+c", "ab/c", "Zm9 v", "Zm9v\n", "Z", "Zm9vY", "é",
     ])

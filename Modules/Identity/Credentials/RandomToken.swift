@@ -99,31 +99,50 @@ extension Data {
         self.init(bytes)
     }
 
-    /// Decodes base64url without padding, table-driven: every JWT the provider receives is decoded
-    /// three times over. `nil` for a character outside the alphabet or an impossible length.
+    /// Decodes base64url without padding, through a table and over the text's contiguous bytes when
+    /// it has them (a `Substring`'s UTF-8 view does): every JWT the provider receives is decoded three
+    /// times over. `nil` for a character outside the alphabet or an impossible length.
     static func decodeBase64URL(_ text: some Collection<UInt8>) -> [UInt8]? {
+        if let decoded = text.withContiguousStorageIfAvailable({ decodeBase64URL(UnsafeRawBufferPointer($0)) }) {
+            return decoded
+        }
+        return Array(text).withUnsafeBytes { decodeBase64URL($0) }
+    }
+
+    private static func decodeBase64URL(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
         guard text.count % 4 != 1 else { return nil }
-        var output = [UInt8]()
-        output.reserveCapacity(text.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bitCount = 0
-        for character in text {
-            let value: UInt8
-            switch character {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = character - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = character - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "-"): value = 62
-            case UInt8(ascii: "_"): value = 63
-            default: return nil
-            }
-            accumulator = accumulator << 6 | UInt32(value)
-            bitCount += 6
-            if bitCount >= 8 {
-                bitCount -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bitCount)))
+        var valid = true
+        let output = base64URLValues.withUnsafeBufferPointer { values in
+            [UInt8](unsafeUninitializedCapacity: text.count * 3 / 4) { output, initializedCount in
+                var accumulator: UInt32 = 0
+                var bitCount = 0
+                for character in text {
+                    let value = values[Int(character)]
+                    guard value != base64URLInvalid else {
+                        valid = false
+                        break
+                    }
+                    accumulator = accumulator << 6 | UInt32(value)
+                    bitCount += 6
+                    if bitCount >= 8 {
+                        bitCount -= 8
+                        output[initializedCount] = UInt8(truncatingIfNeeded: accumulator >> UInt32(bitCount))
+                        initializedCount += 1
+                    }
+                }
             }
         }
-        return output
+        return valid ? output : nil
     }
+
+    /// Each byte's value in the base64url alphabet, ``base64URLInvalid`` for a byte outside it.
+    private static let base64URLValues: [UInt8] = {
+        var values = [UInt8](repeating: base64URLInvalid, count: 256)
+        for (value, character) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8.enumerated() {
+            values[Int(character)] = UInt8(value)
+        }
+        return values
+    }()
+
+    private static let base64URLInvalid: UInt8 = 0xFF
 }
