@@ -1,3 +1,5 @@
+import SmartNationCore
+
 /// `application/x-www-form-urlencoded` (WHATWG URL §5): OAuth requests and HTTP Basic credentials
 /// (RFC 6749 §2.3.1) arrive in it. Decoded byte by byte — every token request carries a kilobyte of
 /// it, and Foundation's `removingPercentEncoding` costs several times more.
@@ -57,7 +59,7 @@ public enum FormURLEncoding {
                 bytes.append(byte)
             }
         }
-        return String(validating: bytes, as: UTF8.self)
+        return String(validatingUTF8Bytes: bytes)
     }
 
     private static func hexValue(_ digit: UInt8) -> UInt8? {

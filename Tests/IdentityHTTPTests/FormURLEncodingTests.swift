@@ -11,7 +11,7 @@ struct FormURLEncodingTests {
         #expect(try FormURLEncoding.parameters([UInt8]()) == [:])
     }
 
-    @Test("refuses malformed escapes and bytes that are not UTF-8", arguments: ["a=%", "a=%4", "a=%G1", "a=%zz", "%=1", "a=%FF", "a=%C3"])
+    @Test("refuses malformed escapes and bytes that are not UTF-8", arguments: ["a=%", "a=%4", "a=%G1", "a=%zz", "%=1", "a=%FF", "a=%C3", "a=ab%C3", "a=ab%C0%AF"])
     func refusesMalformed(body: String) {
         #expect(throws: FormURLEncoding.Failure.malformedEncoding) { try FormURLEncoding.parameters(Array(body.utf8)) }
     }

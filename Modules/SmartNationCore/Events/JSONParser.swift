@@ -202,12 +202,8 @@ public struct JSONParser: Sendable {
             throw failure("unterminated string")
         }
 
-        /// The text of `slice`. ASCII, nearly every name and value the platform's documents hold, is
-        /// taken as it is; anything else is validated as UTF-8 (`String(validating:as:)`, generic and
-        /// unspecialised, looks up its encoding's metadata on every call).
         func validatedUTF8(_ slice: ArraySlice<UInt8>) throws(Failure) -> String {
-            if slice.allSatisfy({ $0 < 0x80 }) { return String(decoding: slice, as: UTF8.self) }
-            guard let text = String(validating: slice, as: UTF8.self) else { throw failure("invalid UTF-8") }
+            guard let text = String(validatingUTF8Bytes: slice) else { throw failure("invalid UTF-8") }
             return text
         }
 
