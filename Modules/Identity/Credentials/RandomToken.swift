@@ -59,9 +59,8 @@ extension Data {
 
     /// Base64url without padding of `bytes`, written straight into the new string's storage.
     static func base64URLEncoded(_ bytes: UnsafeRawBufferPointer) -> String {
-        let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
         let length = (bytes.count * 4 + 2) / 3
-        return alphabet.withUTF8Buffer { table in
+        return base64URLAlphabet.withUTF8Buffer { table in
             String(unsafeUninitializedCapacity: length) { output in
                 var written = 0
                 var index = 0
@@ -138,11 +137,14 @@ extension Data {
     /// Each byte's value in the base64url alphabet, ``base64URLInvalid`` for a byte outside it.
     private static let base64URLValues: [UInt8] = {
         var values = [UInt8](repeating: base64URLInvalid, count: 256)
-        for (value, character) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8.enumerated() {
-            values[Int(character)] = UInt8(value)
+        base64URLAlphabet.withUTF8Buffer { alphabet in
+            for (value, character) in alphabet.enumerated() { values[Int(character)] = UInt8(value) }
         }
         return values
     }()
+
+    /// The base64url alphabet (RFC 4648 §5), each character at its value.
+    private static let base64URLAlphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
     private static let base64URLInvalid: UInt8 = 0xFF
 }

@@ -62,7 +62,7 @@ struct GrantRecord: Sendable {
     /// The grant's columns, in the order ``init(row:)`` reads them.
     static let columns = "g.grant_id, g.client_id, g.subject, g.scopes, g.methods, g.auth_time, g.entity_uen, g.revoked_at"
     /// How many columns ``columns`` selects: a query's own columns start at this index.
-    static let columnCount = 8
+    static let columnCount = columns.split(separator: ",").count
     /// The grant's columns and its citizen's record, read in the same query (with ``citizenJoin``).
     static let columnsWithCitizen = columns + ", ci.record"
     /// Where ``columnsWithCitizen`` puts the citizen's record; a query's own columns follow it.
