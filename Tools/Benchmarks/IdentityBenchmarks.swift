@@ -139,15 +139,16 @@ struct IdentityBenchmarks {
     }
 
     /// The three routes' rates, each the median of `repetitions` `wrk` runs against the server at `base`.
+    ///
+    /// Each token run is bracketed by its baselines — the ES256-only route just before it, the static
+    /// route just after — so the ratios compare runs seconds apart: on a shared machine whose speed
+    /// swings within minutes, baselines measured before the codes were made (tens of seconds
+    /// earlier) could describe another machine.
     private func measure(
         base: String, platform: IdentityPlatform, client: BenchClient, clientID: String, subject: String, repetitions: Int
     ) async throws -> (token: Double, es256: Double, hello: Double) {
         var helloRates: [Double] = []
         var es256Rates: [Double] = []
-        for _ in 0..<max(1, repetitions) {
-            helloRates.append(try await Wrk.run(url: base + "/bench/hello", connections: concurrency, seconds: Self.loadSeconds).rate)
-            es256Rates.append(try await Wrk.run(url: base + "/bench/es256", connections: concurrency, seconds: Self.loadSeconds).rate)
-        }
         var tokenRates: [Double] = []
         for _ in 0..<max(1, repetitions) {
             let preparation = ContinuousClock.now
@@ -159,6 +160,7 @@ struct IdentityBenchmarks {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("smartnation-bench-token-requests-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(requests.joined(separator: "\n").utf8).write(to: file)
+            let es256 = try await Wrk.run(url: base + "/bench/es256", connections: concurrency, seconds: Self.loadSeconds).rate
             let cpuBefore = ProcessCPU.seconds()
             let clientCPUBefore = ProcessCPU.childrenSeconds()
             let run = try await Wrk.run(
@@ -166,6 +168,7 @@ struct IdentityBenchmarks {
                 environment: ["SN_BENCH_REQUESTS": file.path])
             let serverCPU = ProcessCPU.seconds() - cpuBefore
             let clientCPU = ProcessCPU.childrenSeconds() - clientCPUBefore
+            let hello = try await Wrk.run(url: base + "/bench/hello", connections: concurrency, seconds: Self.loadSeconds).rate
             guard run.requests <= requests.count else {
                 throw BenchmarkFailure(reason: "the server answered all \(requests.count) prepared token requests in less than \(Self.loadSeconds) s; run again with a larger --token-requests")
             }
@@ -175,8 +178,11 @@ struct IdentityBenchmarks {
             print(String(
                 format: "token endpoint over HTTP: %.0f req/s, server CPU %.0f µs per request (wrk %.0f µs)",
                 run.rate, serverCPU / Double(run.requests) * 1e6, clientCPU / Double(run.requests) * 1e6)
-                  + ", latency p50 \(run.p50) p99 \(run.p99)")
+                  + ", latency p50 \(run.p50) p99 \(run.p99)"
+                  + String(format: "; ES256-only route just before %.0f/s (%.0f%%), static route just after %.0f/s", es256, 100 * run.rate / es256, hello))
             tokenRates.append(run.rate)
+            es256Rates.append(es256)
+            helloRates.append(hello)
         }
         return (median(tokenRates), median(es256Rates), median(helloRates))
     }
