@@ -57,7 +57,7 @@ struct OpenIDRejectionTests {
         #expect(try await fixture.count("oidc_consent") == 0)
     }
 
-    @Test("client assertions: wrong audience, too long-lived, expired, replayed, wrong key, tampered, missing")
+    @Test("client assertions: wrong audience, too long-lived, expired, replayed, wrong key, tampered, missing, dates at the ends of Int64")
     func clientAssertionChecks() async throws {
         let fixture = try await OpenIDTestFixture.make()
         defer { fixture.remove() }
@@ -81,6 +81,10 @@ struct OpenIDRejectionTests {
                 clientID: "sn-unknown", audience: OpenIDTestFixture.issuer, now: now)), .oauthClientUnknown),
             (ClientCredentials(clientID: clientID), .oauthClientAuthenticationMissing),
             (ClientCredentials(basic: (clientID, "guess")), .oauthClientAuthenticationMissing),
+            (ClientCredentials(assertionType: jwtBearer, assertion: try TestJWS.sign(
+                header: ["alg": "ES256", "typ": "JWT", "kid": "client-key-1"],
+                claims: ["iss": clientID, "sub": clientID, "aud": OpenIDTestFixture.issuer, "iat": -1, "exp": Int64.max, "jti": "far"],
+                key: fixture.keys.clientKey)), .oauthClientAssertionExpired),
         ]
         for (credentials, expected) in cases {
             #expect(await errorCode {

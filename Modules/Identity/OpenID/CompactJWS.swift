@@ -53,14 +53,19 @@ struct CompactJWS: Sendable {
         payload[name]?.stringValue
     }
 
-    /// The NumericDate claim `name` in whole seconds (RFC 7519 §2 allows a fraction, dropped here).
+    /// The NumericDate claim `name` in whole seconds (RFC 7519 §2 allows a fraction, dropped here),
+    /// when it lies within ``numericDateMagnitudeMax`` of the epoch: callers subtract one date from
+    /// another, which two unbounded integers could overflow.
     func seconds(_ name: String) -> Int? {
         switch payload[name] {
-        case .integer(let value)?: return Int(exactly: value)
-        case .number(let value)? where value.isFinite && abs(value) < 1e15: return Int(value.rounded(.down))
+        case .integer(let value)? where value.magnitude < UInt64(Self.numericDateMagnitudeMax): return Int(value)
+        case .number(let value)? where value.isFinite && value.magnitude < Double(Self.numericDateMagnitudeMax): return Int(value.rounded(.down))
         default: return nil
         }
     }
+
+    /// The largest NumericDate magnitude taken, in seconds: some 30 million years either side of 1970.
+    static let numericDateMagnitudeMax = 1_000_000_000_000_000
 }
 
 /// A P-256 public key from a JWK (RFC 7517/7518) object: `kty` EC, `crv` P-256, and no private part.
