@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Identity
+import Logging
 import SmartNationCore
 import SmartNationHTTP
 
@@ -15,18 +16,25 @@ func oauthErrorResponse(_ error: SmartNationError) -> Response {
     }
     let body: JSONValue = .object([
         "error": .string(error.oauthError),
-        "error_description": .string(error.parameters["reason"] ?? error.code.rawValue),
+        "error_description": .string(error.clientParameters["reason"] ?? error.code.rawValue),
         "code": .string(error.code.rawValue),
         "message_key": .string(error.messageKey),
     ])
     return jsonResponse(body, status: .init(code: error.httpStatus), headers: headers)
 }
 
-/// Runs an OAuth endpoint's handler, answering its refusals in OAuth form.
+/// Runs an OAuth endpoint's handler, answering its refusals in OAuth form; a server failure's
+/// cause goes to the log, not to the client.
 func oauthEndpoint(_ body: () async throws(SmartNationError) -> Response) async -> Response {
     do {
         return try await body()
     } catch {
+        if error.httpStatus >= 500 {
+            oauthLogger.error("OAuth endpoint failed", metadata: ["error": "\(error)", "at": "\(error.file):\(error.line)"])
+        }
         return oauthErrorResponse(error)
     }
 }
+
+/// Where the OAuth endpoints log the server failures they answer themselves.
+private let oauthLogger = Logger(label: "sg.smartnation.identity.oauth")

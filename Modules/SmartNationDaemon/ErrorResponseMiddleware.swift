@@ -10,7 +10,8 @@ import SmartNationHTTP
 ///
 /// A ``SmartNationError`` answers with its own status and code. Hummingbird's own errors (404, 405 …)
 /// keep their status under the code `core.http.<status>`. Anything else is an internal error: the
-/// client gets `core.internal` and nothing more; the details go to the log.
+/// client gets `core.internal` and nothing more; the details go to the log, as a server failure's
+/// `reason` does (``SmartNationError/clientParameters``).
 struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
     let maximumBodyByteCount: Int
     let logger: Logger
@@ -23,6 +24,9 @@ struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as SmartNationError {
+            if error.httpStatus >= 500 {
+                logger.error("request failed", metadata: ["error": "\(error)", "at": "\(error.file):\(error.line)", "path": "\(request.uri.path)"])
+            }
             return errorResponse(error)
         } catch let error as any HTTPResponseError {
             return errorResponse(SmartNationError(.init("core.http.\(error.status.code)"), httpStatus: error.status.code))

@@ -11,13 +11,14 @@ public func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok, 
 }
 
 /// The API's error body, `{"error":{"code":…,"message_key":…,"parameters":{…}}}`, with the
-/// error's own status.
+/// error's own status and only the parameters its client may see
+/// (``SmartNationError/clientParameters``).
 public func errorResponse(_ error: SmartNationError) -> Response {
     let body: JSONValue = .object([
         "error": .object([
             "code": .string(error.code.rawValue),
             "message_key": .string(error.messageKey),
-            "parameters": .object(error.parameters.mapValues(JSONValue.string)),
+            "parameters": .object(error.clientParameters.mapValues(JSONValue.string)),
         ])
     ])
     return jsonResponse(body, status: .init(code: error.httpStatus))

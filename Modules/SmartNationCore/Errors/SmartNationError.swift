@@ -40,6 +40,13 @@ public struct SmartNationError: Error, Sendable, Hashable, CustomStringConvertib
     /// The Multilingual catalogue key of this error's message: `error.` followed by the code.
     public var messageKey: String { "error.\(code.rawValue)" }
 
+    /// The parameters a response may show its client: all of them for a refusal (4xx); for a server
+    /// failure (5xx) all but `reason`, which then carries the internal cause — a database's message
+    /// with the SQL it was running — for the log alone.
+    public var clientParameters: [String: String] {
+        httpStatus < 500 ? parameters : parameters.filter { $0.key != "reason" }
+    }
+
     /// Creates an error.
     public init(
         _ code: Code,
