@@ -112,6 +112,20 @@ struct OpenIDRejectionTests {
         _ = try await fixture.exchange(code: code)
     }
 
+    @Test("a refusal's audit event names the client only when the request's client_id could be one")
+    func auditedClientIDIsBounded() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let named = ["sn-unknown", String(repeating: "x", count: 5_000), "sn-\u{1}\u{1}", "sn-客户"]
+        for clientID in named {
+            #expect(await errorCode {
+                _ = try await fixture.provider.pushAuthorizationRequest(
+                    form: fixture.parForm(), credentials: ClientCredentials(clientID: clientID), dpopProof: nil)
+            } != nil)
+        }
+        #expect(try await fixture.rejections().map(\.clientID) == ["sn-unknown", nil, nil, nil])
+    }
+
     @Test("DPoP: required for a bound client; wrong URL, replayed proof, foreign key and missing ath are refused")
     func dpopChecks() async throws {
         let fixture = try await OpenIDTestFixture.make()

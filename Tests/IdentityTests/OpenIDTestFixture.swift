@@ -149,11 +149,16 @@ struct OpenIDTestFixture {
     }
 
     func rejectionCodes() async throws -> [String] {
+        try await rejections().map(\.code)
+    }
+
+    /// The refusals audited so far, oldest first.
+    func rejections() async throws -> [OAuthRequestRejected] {
         try await database.read { db in
             try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").compactMap { envelope in
                 let event = try CloudEventCoding.decode(Array(envelope))
                 guard event.type == OAuthRequestRejected.eventType else { return nil }
-                return try event.decodeData(as: OAuthRequestRejected.self).code
+                return try event.decodeData(as: OAuthRequestRejected.self)
             }
         }
     }

@@ -27,6 +27,7 @@ public struct OAuthRequestRejected: BusEvent, Hashable {
     public var endpoint: String
     /// The stable error code.
     public var code: String
-    /// The client, when the request named one.
+    /// The client, when the request named one that could be a client id (at most 64 bytes of
+    /// printable ASCII; the name is not authenticated).
     public var clientID: String?
 }

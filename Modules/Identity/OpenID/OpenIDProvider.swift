@@ -163,7 +163,7 @@ public struct OpenIDProvider: Sendable {
         } catch {
             guard error.httpStatus < 500 else { throw error }
             let event = try CloudEvent(
-                OAuthRequestRejected(endpoint: endpoint, code: error.code.rawValue, clientID: clientID),
+                OAuthRequestRejected(endpoint: endpoint, code: error.code.rawValue, clientID: clientID.flatMap(Self.auditableClientID)),
                 source: identityEventSource, time: clock())
             let spent = replayKeys
             do {
@@ -176,6 +176,15 @@ public struct OpenIDProvider: Sendable {
             }
             throw error
         }
+    }
+
+    /// `clientID` as a refusal's audit event records it: unauthenticated input, so only when it could
+    /// be a client id — at most 64 bytes of printable ASCII, as ``ClientRegistry`` looks up — and
+    /// otherwise not at all, so a refused request cannot write kilobytes into the outbox.
+    static func auditableClientID(_ clientID: String) -> String? {
+        let bytes = clientID.utf8
+        guard !bytes.isEmpty, bytes.count <= 64, bytes.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return clientID
     }
 
     /// The refusal of a client holding ``OpenIDSettings/pendingPerClientMax`` pending `what`.
