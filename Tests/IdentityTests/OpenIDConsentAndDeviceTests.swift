@@ -47,6 +47,15 @@ struct OpenIDConsentAndDeviceTests {
         let pending = try await fixture.provider.pendingAuthorization(clientID: fixture.client.clientID, requestURI: again.requestURI)
         #expect(try await fixture.provider.attributesNeedingConsent(pending, subject: fixture.subject) == [.uinfin])
 
+        _ = try await fixture.authorize(scope: "openid name uinfin email", decision: .approve(withholding: [.email, .uinfin]))
+        #expect(try await fixture.provider.consents(of: fixture.subject).first?.attributes == [.name],
+                "an attribute consented before and left out now is no longer consented")
+        let emailAgain = try await fixture.provider.pushAuthorizationRequest(
+            form: fixture.parForm(scope: "openid name email"), credentials: fixture.credentials(), dpopProof: nil)
+        let pendingEmail = try await fixture.provider.pendingAuthorization(clientID: fixture.client.clientID, requestURI: emailAgain.requestURI)
+        #expect(try await fixture.provider.consentRequired(pendingEmail, subject: fixture.subject))
+        #expect(try await fixture.provider.attributesNeedingConsent(pendingEmail, subject: fixture.subject) == [.email])
+
         let device = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid name email"], credentials: try fixture.credentials())
         try await fixture.provider.decideDeviceAuthorization(
             userCode: device.userCode, subject: fixture.subject, methods: ["hwk"], authenticatedAt: fixture.clock.now,
@@ -55,6 +64,7 @@ struct OpenIDConsentAndDeviceTests {
             form: ["grant_type": DeviceGrant.grantType, "device_code": device.deviceCode], credentials: try fixture.credentials(),
             dpopProof: try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now))
         #expect(kiosk.scope == "openid", "withholding everything still approves the login itself")
+        #expect(try await fixture.provider.consents(of: fixture.subject).first?.attributes == [], "the app's decision narrows the consent too")
         #expect(try await fixture.provider.verifyIDToken(kiosk.idToken, audience: fixture.client.clientID).attributes.isEmpty)
     }
 

@@ -7,8 +7,11 @@ public struct ConsentGranted: BusEvent, Hashable {
     public var subject: String
     /// The client.
     public var clientID: String
-    /// The attributes consented, sorted.
+    /// The attributes this decision shared, sorted.
     public var attributes: [String]
+    /// The attributes consented before that this decision left out, and so withdrew, sorted; absent
+    /// when it withdrew none.
+    public var withdrawn: [String]?
 }
 
 /// A citizen withdrew a consent; every grant the client held for them is revoked.

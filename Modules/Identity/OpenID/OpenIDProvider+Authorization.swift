@@ -135,7 +135,8 @@ extension OpenIDProvider {
                             code.storageKey, grantID, request.redirectURI, request.codeChallenge, request.nonce, request.dpopJKT,
                             now.timeIntervalSince1970 + settings.authorizationCodeLifetime,
                         ])
-                    try Self.recordConsent(subject: subject, clientID: clientID, attributes: scopes.attributes, now: now, in: db)
+                    try Self.recordConsent(
+                        subject: subject, clientID: clientID, requested: request.scopes.attributes, granted: scopes.attributes, now: now, in: db)
                 }
             } catch {
                 throw .storage(error)

@@ -74,14 +74,23 @@ extension OpenIDProvider {
         return parsed.attributes
     }
 
-    /// Widens the stored consent to include `attributes`; announces it (``ConsentGranted``, with the
-    /// attributes of this decision) when anything was added.
-    static func recordConsent(subject: String, clientID: String, attributes: Set<PersonAttribute>, now: Date, in db: Database) throws {
+    /// Stores the citizen's decision on a request for `requested`: what they shared (`granted`) joins
+    /// the standing consent, and what they were asked for and left out leaves it — unticking an
+    /// attribute consented before withdraws it, so the next request for it asks again. Announces the
+    /// decision (``ConsentGranted``, with the attributes it shared and those it withdrew) when the
+    /// stored consent changed.
+    /// Grants already issued keep the attributes they were issued with.
+    static func recordConsent(
+        subject: String, clientID: String, requested: Set<PersonAttribute>, granted: Set<PersonAttribute>, now: Date, in db: Database
+    ) throws {
+        assert(granted.isSubset(of: requested), "a decision shares only what was asked")
         let existing = try String.fetchOne(
             db, sql: "SELECT scopes FROM oidc_consent WHERE subject = ? AND client_id = ?", arguments: [subject, clientID])
         let previous = existing.flatMap { try? ScopeSet(parsing: $0) }?.attributes ?? []
-        guard existing == nil || !attributes.isSubset(of: previous) else { return }
-        let merged = ScopeSet(attributes: previous.union(attributes))
+        let withdrawn = previous.intersection(requested.subtracting(granted))
+        let updated = previous.subtracting(withdrawn).union(granted)
+        guard existing == nil || updated != previous else { return }
+        let merged = ScopeSet(attributes: updated)
         try db.execute(
             sql: """
                 INSERT INTO oidc_consent (subject, client_id, scopes, granted_at) VALUES (?, ?, ?, ?)
@@ -89,7 +98,9 @@ extension OpenIDProvider {
                 """,
             arguments: [subject, clientID, merged.text, now.timeIntervalSince1970])
         try Outbox.enqueue(try CloudEvent(
-            ConsentGranted(subject: subject, clientID: clientID, attributes: attributes.sorted().map(\.rawValue)),
+            ConsentGranted(
+                subject: subject, clientID: clientID, attributes: granted.sorted().map(\.rawValue),
+                withdrawn: withdrawn.isEmpty ? nil : withdrawn.sorted().map(\.rawValue)),
             source: identityEventSource, subject: subject, time: now), in: db)
     }
 }

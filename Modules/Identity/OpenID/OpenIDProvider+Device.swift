@@ -141,7 +141,8 @@ extension OpenIDProvider {
                         grantID = try Self.insertGrant(
                             clientID: clientID, subject: subject, scopes: granted, methods: methods, authTime: authenticatedAt,
                             entityUEN: entityUEN, in: db)
-                        try Self.recordConsent(subject: subject, clientID: clientID, attributes: granted.attributes, now: now, in: db)
+                        try Self.recordConsent(
+                            subject: subject, clientID: clientID, requested: requested.attributes, granted: granted.attributes, now: now, in: db)
                     }
                     try db.execute(
                         sql: "UPDATE oidc_device_authorization SET status = ?, grant_id = ? WHERE user_code = ? AND status = 'pending'",
