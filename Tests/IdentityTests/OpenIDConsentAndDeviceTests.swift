@@ -154,6 +154,22 @@ struct OpenIDConsentAndDeviceTests {
         #expect(rejections.filter { $0 == SmartNationError.Code.oauthUserCodeAttemptsExceeded.rawValue }.count == 2)
     }
 
+    @Test("looking up a code the citizen already knows does not clear their wrong guesses (RFC 8628 §5.1)")
+    func userCodeGuessesOutliveRightLookups() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let known = try await fixture.provider.startDeviceAuthorization(form: ["scope": "openid name"], credentials: try fixture.credentials())
+        for _ in 0..<OpenIDProvider.userCodeFreeFailures {
+            #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: "BCDF-GHJK", subject: fixture.subject) }
+                == .oauthUserCodeInvalid)
+            _ = try await fixture.provider.pendingDeviceAuthorization(userCode: known.userCode, subject: fixture.subject)
+        }
+        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: "BCDF-GHJK", subject: fixture.subject) }
+            == .oauthUserCodeInvalid)
+        #expect(await errorCode { _ = try await fixture.provider.pendingDeviceAuthorization(userCode: known.userCode, subject: fixture.subject) }
+            == .oauthUserCodeAttemptsExceeded, "the wrong codes between the right lookups added up")
+    }
+
     @Test("a rotated key is published before it signs; the old key stays in the JWKS for the overlap, then drops out; keys are sealed at rest")
     func keyRotation() async throws {
         let fixture = try await OpenIDTestFixture.make()

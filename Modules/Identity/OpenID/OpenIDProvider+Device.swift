@@ -102,8 +102,9 @@ extension OpenIDProvider {
 
     /// Runs `body`, a citizen's use of a user code, under the guessing limit: past
     /// ``OpenIDProvider/userCodeFreeFailures`` wrong codes the citizen is refused with
-    /// `identity.oauth.user_code_attempts_exceeded` (429) for a doubling time; a right code clears
-    /// the count.
+    /// `identity.oauth.user_code_attempts_exceeded` (429) for a doubling time. A right code counts
+    /// for nothing but does not clear the wrong ones before it (they are forgotten a day after the
+    /// last): looking up a code the citizen already knows would otherwise reset the limit at will.
     private func withUserCodeAttempt<Result: Sendable>(
         by subject: String, _ body: () async throws(SmartNationError) -> Result
     ) async throws(SmartNationError) -> Result {
@@ -113,7 +114,7 @@ extension OpenIDProvider {
         }
         do {
             let result = try await body()
-            try await userCodeAttempts.recordSuccess(key)
+            try await userCodeAttempts.refund(key)
             return result
         } catch {
             if error.code != .oauthUserCodeInvalid { try await userCodeAttempts.refund(key) }
