@@ -56,9 +56,11 @@ struct DeviceAndAccountAPITests {
             #expect(try IdentityHTTPFixture.errorCode(forged).first == "identity.device.signature_invalid")
 
             #expect(try await fixture.send(.delete, "/api/identity/devices/pixel-9", headers: session).status == .noContent)
-            let revoked = try await answer(signingWith: key).response
-            #expect(revoked.status == .unauthorized)
+            let revoked = try await fixture.postJSON("/api/identity/device-challenges", ["device_id": "pixel-9"])
+            #expect(revoked.status == .notFound, "no challenge for a revoked device")
             #expect(try IdentityHTTPFixture.errorCode(revoked).first == "identity.device.not_active")
+            let malformed = try await fixture.postJSON("/api/identity/device-challenges", ["device_id": "pixel-9\nlogin"])
+            #expect(try IdentityHTTPFixture.errorCode(malformed).first == "identity.device.id_invalid")
             let again = try await fixture.send(.delete, "/api/identity/devices/pixel-9", headers: session)
             #expect(try IdentityHTTPFixture.errorCode(again).first == "identity.device.not_found")
         }

@@ -57,7 +57,7 @@ struct DeviceKeyRegistryTests {
         #expect(try audit[2].decodeData(as: LoginFailed.self) == LoginFailed(subject: nil, reason: "device_unknown_challenge", clientAddress: "198.51.100.7"))
     }
 
-    @Test("bad answers past the free ones lock the device out, even with a right answer, until the lockout ends")
+    @Test("bad answers past the free ones lock their client address out, even with a right answer, until the lockout ends; the device itself is not locked out")
     func throttle() async throws {
         let fixture = try await DeviceFixture.make(throttle: .init(freeFailures: 3, initialLockout: 30, maximumLockout: 300))
         defer { fixture.remove() }
@@ -70,17 +70,21 @@ struct DeviceKeyRegistryTests {
             #expect(try await fixture.devices.login(
                 nonce: challenge.nonce, signature: try stolen.signature(for: challenge.signedBytes).derRepresentation, clientAddress: "203.0.113.9") == .badSignature)
         }
+        let owner = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        #expect(try await fixture.devices.login(
+            nonce: owner.nonce, signature: try key.signature(for: owner.signedBytes).derRepresentation, clientAddress: "198.51.100.1")
+            == .verified(subject: fixture.subject), "another's bad answers do not lock the owner's device out")
         let honest = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
         let answer = try key.signature(for: honest.signedBytes).derRepresentation
-        guard case .lockedOut(let until) = try await fixture.devices.login(nonce: honest.nonce, signature: answer, clientAddress: "198.51.100.1") else {
-            Issue.record("the device is not locked out")
+        guard case .lockedOut(let until) = try await fixture.devices.login(nonce: honest.nonce, signature: answer, clientAddress: "203.0.113.9") else {
+            Issue.record("the failing address is not locked out")
             return
         }
         #expect(until > fixture.clock.now)
         fixture.clock.advance(by: 31)
         let later = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
         #expect(try await fixture.devices.login(
-            nonce: later.nonce, signature: try key.signature(for: later.signedBytes).derRepresentation, clientAddress: "198.51.100.1") == .verified(subject: fixture.subject))
+            nonce: later.nonce, signature: try key.signature(for: later.signedBytes).derRepresentation, clientAddress: "203.0.113.9") == .verified(subject: fixture.subject))
         let reasons = try await fixture.database.read { db in
             try Outbox.pending(limit: 10_000, in: db).map(\.event)
         }.filter { $0.type == LoginFailed.eventType }.map { try $0.decodeData(as: LoginFailed.self).reason }
@@ -136,6 +140,28 @@ struct DeviceKeyRegistryTests {
         #expect(try await sessions.activeSessions(of: fixture.subject).isEmpty)
         #expect(try await fixture.devices.devices(of: fixture.subject).allSatisfy { $0.revokedAt != nil })
         #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: try key.signature(for: challenge.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .deviceNotActive)
+    }
+
+    @Test("challenges are issued only for a live device's well-formed id and a well-formed purpose; refusals store nothing")
+    func challengeRefusals() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = P256.Signing.PrivateKey()
+        _ = try await fixture.devices.register(
+            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        let cases: [(deviceID: String, purpose: String, SmartNationError.Code)] = [
+            ("phone\nlogin", "login", .identityDeviceIDInvalid), (String(repeating: "a", count: 65), "login", .identityDeviceIDInvalid),
+            ("", "login", .identityDeviceIDInvalid), ("télé", "login", .identityDeviceIDInvalid),
+            ("phone", "", .identityDevicePurposeInvalid), ("phone", "log\nin", .identityDevicePurposeInvalid),
+            ("phone", String(repeating: "p", count: 65), .identityDevicePurposeInvalid),
+            ("never-registered", "login", .identityDeviceNotActive),
+        ]
+        for (deviceID, purpose, expected) in cases {
+            await #expect(throws: SmartNationError(expected)) { try await fixture.devices.challenge(deviceID: deviceID, purpose: purpose) }
+        }
+        try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
+        await #expect(throws: SmartNationError(.identityDeviceNotActive)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login") }
+        #expect(try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_challenge") } == 0)
     }
 
     @Test("registration refuses bad ids, bad keys, taken ids, unknown citizens and too many devices")

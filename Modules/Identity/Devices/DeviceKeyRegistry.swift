@@ -33,11 +33,7 @@ public struct DeviceKeyRegistry: Sendable {
         displayName: String,
         publicKey: Data
     ) async throws(SmartNationError) -> DeviceKey {
-        guard deviceID.count <= 64, !deviceID.isEmpty,
-            deviceID.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
-        else {
-            throw SmartNationError(.identityDeviceIDInvalid, parameters: ["expected": "1 to 64 letters, digits, - or _"])
-        }
+        try Self.checkDeviceID(deviceID)
         guard (try? P256.Signing.PublicKey(x963Representation: publicKey)) != nil else {
             throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed"])
         }
@@ -65,10 +61,16 @@ public struct DeviceKeyRegistry: Sendable {
         }
     }
 
-    /// Issues a challenge for a device to sign.
+    /// Issues a challenge for a live registered device to sign. A malformed device id or purpose is
+    /// refused with its own code; an id no live device holds with
+    /// ``SmartNationError/Code/identityDeviceNotActive`` (404) — nothing is stored for it.
     public func challenge(deviceID: String, purpose: String) async throws(SmartNationError) -> DeviceChallenge {
-        guard !purpose.isEmpty, purpose.count <= 64, !purpose.contains("\n") else {
-            throw SmartNationError(.identityDeviceIDInvalid, parameters: ["expected": "a purpose of 1 to 64 characters"])
+        try Self.checkDeviceID(deviceID)
+        guard !purpose.isEmpty, purpose.utf8.count <= 64, !purpose.contains("\n") else {
+            throw SmartNationError(.identityDevicePurposeInvalid, parameters: ["expected": "a purpose of 1 to 64 bytes without a line break"])
+        }
+        guard let key = try await store.key(deviceID: deviceID), key.revokedAt == nil else {
+            throw SmartNationError(.identityDeviceNotActive, httpStatus: 404)
         }
         let challenge = DeviceChallenge(
             nonce: RandomToken.make(), deviceID: deviceID, purpose: purpose,
@@ -82,13 +84,14 @@ public struct DeviceKeyRegistry: Sendable {
     /// ECDSA signature over ``DeviceChallenge/signedBytes``. The
     /// challenge is used up whatever the outcome, so a failed answer cannot be retried. Every outcome
     /// is recorded as `login.succeeded` (method `hwk`) or `login.failed`. Failed answers count
-    /// against the device and the client address; past the throttle's free failures both are locked
-    /// out for a doubling time (``DeviceLoginOutcome/lockedOut(until:)``), whatever they send.
+    /// against the client address; past the throttle's free failures it is locked out for a
+    /// doubling time (``DeviceLoginOutcome/lockedOut(until:)``), whatever it sends. They do not count
+    /// against the device: an ECDSA signature cannot be guessed, so a count there would only let
+    /// anyone who knows a device's id lock its owner out.
     public func login(nonce: String, signature: Data, clientAddress: String) async throws(SmartNationError) -> DeviceLoginOutcome {
         let now = clock()
-        var (outcome, subject, deviceID) = try await check(nonce: nonce, signature: signature)
-        var keys: [LoginThrottle.Key] = [.clientAddress(clientAddress)]
-        if let deviceID { keys.append(.account("device:" + deviceID)) }
+        var (outcome, subject) = try await check(nonce: nonce, signature: signature)
+        let keys: [LoginThrottle.Key] = [.clientAddress(clientAddress)]
         let verified = if case .verified = outcome { true } else { false }
         if let until = try await throttle.settle(keys, now: now, succeeded: verified) {
             outcome = .lockedOut(until: until)
@@ -107,18 +110,29 @@ public struct DeviceKeyRegistry: Sendable {
         return outcome
     }
 
-    private func check(nonce: String, signature: Data) async throws(SmartNationError) -> (DeviceLoginOutcome, subject: String?, deviceID: String?) {
-        guard let (challenge, alreadyUsed) = try await store.consume(nonce: nonce) else { return (.unknownChallenge, nil, nil) }
+    /// Refuses a device id that is not 1 to 64 ASCII letters, digits, `-` or `_` — the rule that
+    /// keeps it out of the line structure of ``DeviceChallenge/signedBytes``.
+    private static func checkDeviceID(_ deviceID: String) throws(SmartNationError) {
+        let bytes = deviceID.utf8
+        guard !bytes.isEmpty, bytes.count <= 64,
+              bytes.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95 })
+        else {
+            throw SmartNationError(.identityDeviceIDInvalid, parameters: ["expected": "1 to 64 letters, digits, - or _"])
+        }
+    }
+
+    private func check(nonce: String, signature: Data) async throws(SmartNationError) -> (DeviceLoginOutcome, subject: String?) {
+        guard let (challenge, alreadyUsed) = try await store.consume(nonce: nonce) else { return (.unknownChallenge, nil) }
         let key = try await store.key(deviceID: challenge.deviceID)
-        if alreadyUsed { return (.replayed, key?.subject, challenge.deviceID) }
-        guard clock() <= challenge.expiresAt else { return (.expired, key?.subject, challenge.deviceID) }
-        guard challenge.purpose == DeviceChallenge.loginPurpose else { return (.otherPurpose, key?.subject, challenge.deviceID) }
+        if alreadyUsed { return (.replayed, key?.subject) }
+        guard clock() <= challenge.expiresAt else { return (.expired, key?.subject) }
+        guard challenge.purpose == DeviceChallenge.loginPurpose else { return (.otherPurpose, key?.subject) }
         guard let key, key.revokedAt == nil, let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey) else {
-            return (.deviceNotActive, key?.subject, challenge.deviceID)
+            return (.deviceNotActive, key?.subject)
         }
         guard let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature),
             publicKey.isValidSignature(ecdsa, for: challenge.signedBytes)
-        else { return (.badSignature, key.subject, challenge.deviceID) }
-        return (.verified(subject: key.subject), key.subject, challenge.deviceID)
+        else { return (.badSignature, key.subject) }
+        return (.verified(subject: key.subject), key.subject)
     }
 }

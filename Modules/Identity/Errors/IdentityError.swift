@@ -43,8 +43,10 @@ extension SmartNationError.Code {
 }
 
 extension SmartNationError.Code {
-    /// A device id or challenge purpose is malformed.
+    /// A device id is malformed: 1 to 64 ASCII letters, digits, `-` or `_`.
     public static let identityDeviceIDInvalid = Self("identity.device.id_invalid")
+    /// A challenge purpose is malformed: 1 to 64 characters, no line break.
+    public static let identityDevicePurposeInvalid = Self("identity.device.purpose_invalid")
     /// A device's public key is not a P-256 key in X9.63 form.
     public static let identityDeviceKeyInvalid = Self("identity.device.key_invalid")
     /// The device id is already registered.
