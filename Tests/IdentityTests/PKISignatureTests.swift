@@ -109,6 +109,25 @@ struct PKISignatureTests {
                         signingTime: certificate.notAfter.addingTimeInterval(-60))))
     }
 
+    @Test("a signing time beyond the clock's skew is rejected as signed in the future; within it the signature is valid")
+    func signingTimeInFuture() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let (certificate, key) = try await fixture.issueCitizen()
+        let ahead = try sign(fixture, certificate, key, at: fixture.clock.now.addingTimeInterval(30 * 86_400))
+        let fast = try sign(fixture, certificate, key, at: fixture.clock.now.addingTimeInterval(SignatureVerifier.clockSkewMax - 10))
+        #expect(try await fixture.pki.verifySignature(ahead, of: Self.document) == .rejected(.signedInFuture))
+        guard case .valid = try await fixture.pki.verifySignature(fast, of: Self.document) else {
+            Issue.record("a signer's clock a little fast is tolerated")
+            return
+        }
+        fixture.clock.advance(by: 31 * 86_400)
+        guard case .valid = try await fixture.pki.verifySignature(ahead, of: Self.document) else {
+            Issue.record("once its time has come the signature verifies")
+            return
+        }
+    }
+
     @Test("bytes that are not a detached CMS signature are malformed")
     func malformedSignature() async throws {
         let fixture = try await PKIFixture.make()

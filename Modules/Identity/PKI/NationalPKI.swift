@@ -250,7 +250,7 @@ public struct NationalPKI: Sendable {
                 httpStatus: 413)
         }
         let verifier = SignatureVerifier(
-            rootCertificate: root.derEncoded, issuingCertificate: issuing.derEncoded, revocationList: try await currentCRL())
+            rootCertificate: root.derEncoded, issuingCertificate: issuing.derEncoded, revocationList: try await currentCRL(), now: clock())
         return try verifier.verify(signature, of: document)
     }
 }

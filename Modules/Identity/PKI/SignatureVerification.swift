@@ -33,6 +33,9 @@ public enum SignatureRejection: String, Sendable, Hashable, CaseIterable {
     case revoked
     /// The signer's (or a CA's) certificate was not valid at the signing time.
     case expiredAtSigning = "expired_at_signing"
+    /// The signingTime is later than the verifier's clock by more than
+    /// ``SignatureVerifier/clockSkewMax``: a signature cannot have been made after it is checked.
+    case signedInFuture = "signed_in_future"
     /// The signature is not DER CMS SignedData with exactly one signer, its certificate, a
     /// signingTime attribute and detached content.
     case malformed

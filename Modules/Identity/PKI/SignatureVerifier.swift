@@ -13,6 +13,11 @@ struct SignatureVerifier {
     let issuingCertificate: Data
     /// The issuing CA's current CRL, in DER.
     let revocationList: Data
+    /// The time of the check.
+    let now: Date
+
+    /// How far a signingTime may run ahead of the verifier's clock: the signer's clock may be fast.
+    static let clockSkewMax: TimeInterval = 300
 
     func verify(_ signature: Data, of document: Data) throws(SmartNationError) -> SignatureVerification {
         defer { OpenSSLFailure.clear() }
@@ -25,6 +30,7 @@ struct SignatureVerifier {
         let flags = UInt32(CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY)
         guard CMS_verify(cms, nil, nil, content.pointer, nil, flags) == 1 else { return .rejected(.contentMismatch) }
         if let rejection = try checkChain(of: signer, at: signingTime) { return .rejected(rejection) }
+        guard signingTime <= now.addingTimeInterval(Self.clockSkewMax) else { return .rejected(.signedInFuture) }
         let certificate: Certificate
         do {
             certificate = try Certificate(derEncoded: Array(signer.derEncoded()))
