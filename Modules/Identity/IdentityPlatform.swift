@@ -88,6 +88,17 @@ public struct IdentityPlatform: Sendable {
         return try closing.get()
     }
 
+    /// The check a password login for the business `entityUEN` runs before its second factor
+    /// (``PasswordLogin/login(identifier:password:oneTimeCode:clientAddress:entityCheck:)``): that
+    /// the citizen represents it. `nil` when no business is named.
+    public func entityCheck(for entityUEN: String?) -> (@Sendable (String) async throws(SmartNationError) -> Void)? {
+        guard let entityUEN, !entityUEN.isEmpty else { return nil }
+        let businesses = businesses
+        return { (subject: String) async throws(SmartNationError) in
+            _ = try await businesses.representation(uen: entityUEN, subject: subject)
+        }
+    }
+
     /// Opens a session for a citizen who has just logged in, for the business `entityUEN` when
     /// given. A citizen who does not represent that business gets no session; the refusal is
     /// audited as `login.failed` with reason `not_representative`.

@@ -99,17 +99,19 @@ struct AuthorizationPages: Sendable {
         _ pending: PendingAuthorization, form: [String: String], page: PageState, clientAddress: String
     ) async throws(SmartNationError) -> Response {
         let code = form["otp"].flatMap { $0.isEmpty ? nil : $0 }
+        let entityUEN = form["entity_uen"]?.trimmingCharacters(in: .whitespaces)
         let outcome = try await platform.passwordLogin.login(
-            identifier: form["identifier"] ?? "", password: form["password"] ?? "", oneTimeCode: code, clientAddress: clientAddress)
+            identifier: form["identifier"] ?? "", password: form["password"] ?? "", oneTimeCode: code, clientAddress: clientAddress,
+            entityCheck: platform.entityCheck(for: entityUEN))
         guard case .succeeded(let subject, let methods) = outcome else {
             let refusal = outcome.refusal ?? SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
             let notice = HTMLPage.Text(key: refusal.messageKey, english: Self.englishNotice(refusal.code))
-            return loginPage(pending, page: page, notice: notice, status: .unauthorized)
+            let status: HTTPResponse.Status = if case .entityRefused = outcome { .forbidden } else { .unauthorized }
+            return loginPage(pending, page: page, notice: notice, status: status)
         }
         let issued: IssuedSession
         do {
-            issued = try await platform.openSession(
-                subject: subject, methods: methods, entityUEN: form["entity_uen"]?.trimmingCharacters(in: .whitespaces), clientAddress: clientAddress)
+            issued = try await platform.openSession(subject: subject, methods: methods, entityUEN: entityUEN, clientAddress: clientAddress)
         } catch where error.httpStatus < 500 {
             return loginPage(pending, page: page, notice: HTMLPage.Text(key: error.messageKey, english: Self.englishNotice(error.code)), status: .forbidden)
         }

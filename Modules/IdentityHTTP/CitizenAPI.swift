@@ -43,7 +43,7 @@ struct CitizenAPI: Sendable {
             let body = try await request.jsonBody(as: LoginRequest.self, context: context)
             let outcome = try await platform.passwordLogin.login(
                 identifier: body.identifier, password: body.password, oneTimeCode: body.otp,
-                clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
+                clientAddress: context.remoteAddress?.ipAddress ?? "unknown", entityCheck: platform.entityCheck(for: body.entityUEN))
             guard case .succeeded(let subject, let methods) = outcome else {
                 throw outcome.refusal ?? SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
             }

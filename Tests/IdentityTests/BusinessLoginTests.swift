@@ -19,7 +19,11 @@ struct BusinessLoginTests {
         #expect(await errorCode {
             _ = try await platform.openSession(subject: fixture.subject, methods: ["pwd"], entityUEN: "200002150H", clientAddress: "10.0.0.1")
         } == .identityBusinessNotRepresentative)
+        let check = try #require(platform.entityCheck(for: "200002150H"))
+        #expect(await errorCode { try await check(fixture.subject) } == .identityBusinessNotRepresentative, "a password login runs it before the second factor")
+        #expect(platform.entityCheck(for: nil) == nil && platform.entityCheck(for: "") == nil)
         try await platform.businesses.authorise(subject: fixture.subject, for: "200002150H", role: .administrator)
+        try await check(fixture.subject)
         let issued = try await platform.openSession(subject: fixture.subject, methods: ["pwd"], entityUEN: "200002150H", clientAddress: "10.0.0.1")
         #expect(issued.session.entityUEN == "200002150H")
         guard case .active(let session) = try await platform.sessions.validate(token: issued.token) else {

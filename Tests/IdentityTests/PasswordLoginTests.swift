@@ -145,6 +145,34 @@ struct PasswordLoginTests {
         #expect(!stored.contains(replacement[2]), "codes are stored only hashed")
     }
 
+    @Test("a business login refused by its entity check spends no second factor, counts no failure and is audited as failed alone")
+    func entityRefusedBeforeSecondFactor() async throws {
+        let fixture = try await LoginFixture.make()
+        defer { fixture.remove() }
+        let login = try fixture.login()
+        try await login.setPassword(Self.password, for: fixture.subject)
+        _ = try await login.enrolTOTP(for: fixture.subject)
+        let codes = try await login.issueRecoveryCodes(for: fixture.subject)
+        let refusals: [SmartNationError] = [
+            SmartNationError(.identityUENMalformed), SmartNationError(.identityBusinessNotFound, httpStatus: 404),
+            SmartNationError(.identityBusinessNotRepresentative, httpStatus: 403),
+        ]
+        for refusal in refusals {
+            let outcome = try await login.login(
+                identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0], clientAddress: "a",
+                entityCheck: { _ throws(SmartNationError) in throw refusal })
+            #expect(outcome == .entityRefused(refusal))
+            #expect(outcome.refusal?.code == refusal.code)
+        }
+        let wrongPassword = try await login.login(
+            identifier: "G1612348Q", password: "not-it", oneTimeCode: codes[0], clientAddress: "a",
+            entityCheck: { _ throws(SmartNationError) in Issue.record("the check runs only once the password is right") })
+        #expect(wrongPassword == .wrongCredentials)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0], clientAddress: "a")
+            == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]), "the recovery code was not spent by the refused logins")
+        #expect(try await fixture.auditReasons() == ["entity_invalid", "entity_invalid", "not_representative", "wrong_credentials", "succeeded"])
+    }
+
     @Test("a password stored at an older cost is rehashed at the new cost on login")
     func rehash() async throws {
         let fixture = try await LoginFixture.make()

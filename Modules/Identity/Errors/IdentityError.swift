@@ -87,6 +87,7 @@ extension LoginOutcome {
         case .lockedOut(let until):
             SmartNationError(.identityLoginLockedOut, parameters: ["until": until.formatted(.iso8601)], httpStatus: 429)
         case .accountClosed: SmartNationError(.identityLoginAccountClosed, httpStatus: 403)
+        case .entityRefused(let refusal): refusal
         case .malformedIdentifier(let code):
             SmartNationError(code, parameters: ["field": "identifier", "expected": "an NRIC or FIN such as S1234567D"], httpStatus: 400)
         }

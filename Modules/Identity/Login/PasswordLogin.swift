@@ -14,6 +14,11 @@ public enum LoginOutcome: Sendable, Hashable {
     case lockedOut(until: Date)
     /// The account is closed.
     case accountClosed
+    /// The password is right but the citizen may not log in for the business they named: its UEN
+    /// is malformed (`identity.uen.malformed`), no business has it (`identity.business.not_found`),
+    /// or they do not represent it (`identity.business.not_representative`). Checked before the
+    /// second factor, which stays unspent.
+    case entityRefused(SmartNationError)
     /// The identifier is not an NRIC or FIN at all (`identity.nric.malformed`) or its check letter
     /// is wrong (`identity.nric.checksum`): a typing mistake, told apart since the rules are public
     /// and say nothing of who is registered.
@@ -85,11 +90,17 @@ public struct PasswordLogin: Sendable {
 
     /// Attempts a login with an NRIC/FIN, a password and, when enrolled, a one-time code: a TOTP code
     /// or one of the citizen's recovery codes.
+    ///
+    /// A login for a business passes `entityCheck`, which throws when the citizen (by subject) may
+    /// not act for it; it runs once the password is right and before the second factor is checked,
+    /// so a refused business login spends no TOTP step or recovery code, counts no failure and
+    /// records `login.failed` alone.
     public func login(
         identifier: String,
         password: String,
         oneTimeCode: String?,
-        clientAddress: String
+        clientAddress: String,
+        entityCheck: (@Sendable (String) async throws(SmartNationError) -> Void)? = nil
     ) async throws(SmartNationError) -> LoginOutcome {
         let now = clock()
         let normalised = identifier.trimmingCharacters(in: .whitespaces).uppercased()
@@ -123,6 +134,16 @@ public struct PasswordLogin: Sendable {
         else {
             try await audit(failure: "wrong_credentials", subject: citizen.subject, clientAddress: clientAddress, now: now)
             return .wrongCredentials
+        }
+        if let entityCheck {
+            do {
+                try await entityCheck(citizen.subject)
+            } catch where error.httpStatus < 500 {
+                try await throttle.refund(keys)
+                let reason = error.code == .identityBusinessNotRepresentative ? "not_representative" : "entity_invalid"
+                try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now)
+                return .entityRefused(error)
+            }
         }
         var methods = ["pwd"]
         if let secretText = stored.totpSecret {
