@@ -8,14 +8,25 @@ import SmartNationHTTP
 ///
 /// - `GET /sessions`: the citizen's live sessions (ids, methods, when created and last used).
 /// - `DELETE /sessions/{session_id}`: revokes one of them; 204.
-/// - `POST /totp`: enrols a new TOTP secret, replacing any earlier one; 201 with its `otpauth_uri`.
-/// - `POST /recovery-codes`: a fresh set of one-time recovery codes, replacing any earlier set; 201
-///   with the codes, shown this once (only their hashes are kept).
+/// - `POST /totp`: `{"password", "otp"}`; enrols a new TOTP secret, replacing any earlier one; 201
+///   with its `otpauth_uri`.
+/// - `POST /recovery-codes`: `{"password", "otp"}`; a fresh set of one-time recovery codes, replacing
+///   any earlier set; 201 with the codes, shown this once (only their hashes are kept).
+///
+/// Both change the second factor, so the session is not enough: the body carries the password and,
+/// once a second factor is enrolled, a current TOTP or recovery code, checked as a login checks
+/// them (``PasswordLogin/confirmPresence(of:password:oneTimeCode:clientAddress:)``).
 struct CitizenAccountAPI: Sendable {
     let platform: IdentityPlatform
     let citizenAPI: CitizenAPI
 
-    func add<Context: RequestContext>(to router: Router<Context>) {
+    /// The body of a second-factor change: the citizen's proof of presence.
+    struct PresenceProof: Decodable {
+        let password: String
+        let otp: String?
+    }
+
+    func add<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
         let platform = platform
         let citizenAPI = citizenAPI
         let group = router.group("/api/identity")
@@ -35,15 +46,27 @@ struct CitizenAccountAPI: Sendable {
             try await platform.sessions.revoke(sessionID: try context.parameters.require("session_id"), of: session.subject)
             return Response(status: .noContent)
         }
-        group.post("/totp") { request, _ in
-            let session = try await citizenAPI.session(of: request)
-            let uri = try await platform.passwordLogin.enrolTOTP(for: session.subject)
+        group.post("/totp") { request, context in
+            let subject = try await Self.presentCitizen(request, context: context, platform: platform, citizenAPI: citizenAPI)
+            let uri = try await platform.passwordLogin.enrolTOTP(for: subject)
             return jsonResponse(.object(["otpauth_uri": .string(uri)]), status: .created)
         }
-        group.post("/recovery-codes") { request, _ in
-            let session = try await citizenAPI.session(of: request)
-            let codes = try await platform.passwordLogin.issueRecoveryCodes(for: session.subject)
+        group.post("/recovery-codes") { request, context in
+            let subject = try await Self.presentCitizen(request, context: context, platform: platform, citizenAPI: citizenAPI)
+            let codes = try await platform.passwordLogin.issueRecoveryCodes(for: subject)
             return jsonResponse(.object(["codes": .array(codes.map(JSONValue.string))]), status: .created)
         }
+    }
+
+    /// The subject of the request's session, once its body has proved the citizen present.
+    private static func presentCitizen<Context: RemoteAddressRequestContext>(
+        _ request: Request, context: Context, platform: IdentityPlatform, citizenAPI: CitizenAPI
+    ) async throws -> String {
+        let session = try await citizenAPI.session(of: request)
+        var request = request
+        let proof = try await request.jsonBody(as: PresenceProof.self, context: context)
+        try await platform.passwordLogin.confirmPresence(
+            of: session.subject, password: proof.password, oneTimeCode: proof.otp, clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
+        return session.subject
     }
 }

@@ -66,7 +66,7 @@ struct DeviceAndAccountAPITests {
         }
     }
 
-    @Test("a citizen lists and revokes sessions, enrols TOTP and gets recovery codes; a login then needs the second factor")
+    @Test("a citizen lists and revokes sessions, enrols TOTP and gets recovery codes with their password and current code; a login then needs the second factor")
     func sessionsAndSecondFactor() async throws {
         try await IdentityHTTPFixture.run { fixture in
             let first: HTTPFields = [.authorization: "Bearer \(try await fixture.sessionToken())"]
@@ -80,9 +80,22 @@ struct DeviceAndAccountAPITests {
             let unknown = try await fixture.send(.delete, "/api/identity/sessions/\(other)", headers: first)
             #expect(try IdentityHTTPFixture.errorCode(unknown).first == "identity.session.not_found")
 
-            let enrolled = try IdentityHTTPFixture.json(try await fixture.send(.post, "/api/identity/totp", headers: first))
-            #expect(enrolled["otpauth_uri"]?.stringValue?.hasPrefix("otpauth://totp/") == true)
-            let issued = try IdentityHTTPFixture.json(try await fixture.send(.post, "/api/identity/recovery-codes", headers: first))
+            let password = IdentityHTTPFixture.password
+            let bare = try await fixture.send(.post, "/api/identity/totp", headers: first)
+            #expect(bare.status == .badRequest, "a session alone does not change the second factor")
+            let guessed = try await fixture.postJSON("/api/identity/totp", ["password": "not-the-password"], headers: first)
+            #expect(try IdentityHTTPFixture.errorCode(guessed).first == "identity.login.wrong_credentials")
+            let enrolled = try IdentityHTTPFixture.json(try await fixture.postJSON("/api/identity/totp", ["password": password], headers: first))
+            let uri = try #require(enrolled["otpauth_uri"]?.stringValue)
+            #expect(uri.hasPrefix("otpauth://totp/"))
+            let secret = try #require(URLComponents(string: uri)?.queryItems?.first { $0.name == "secret" }?.value)
+            let authenticator = TOTPGenerator(secret: try TOTPSecret(base32: secret))
+
+            let passwordAlone = try await fixture.postJSON("/api/identity/totp", ["password": password], headers: first)
+            #expect(try IdentityHTTPFixture.errorCode(passwordAlone).first == "identity.login.second_factor_required",
+                    "once enrolled, replacing the authenticator takes a code from it")
+            let issued = try IdentityHTTPFixture.json(try await fixture.postJSON(
+                "/api/identity/recovery-codes", ["password": password, "otp": authenticator.code(at: Date())], headers: first))
             let codes = try #require(issued["codes"]?.arrayValue)
             #expect(codes.count == 10)
 

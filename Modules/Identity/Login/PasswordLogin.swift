@@ -88,6 +88,26 @@ public struct PasswordLogin: Sendable {
         return codes
     }
 
+    /// Checks that the citizen `subject` is at the keyboard before their second factor changes: their
+    /// password and, when a second factor is enrolled, a current one-time code (TOTP or recovery
+    /// code), exactly as a login checks them — throttled, audited, the code spent. A session alone
+    /// is not enough: whoever holds a stolen session token would otherwise enrol their own
+    /// authenticator and own the account.
+    ///
+    /// - Throws: the login's refusal (`identity.login.wrong_credentials`,
+    ///   `identity.login.second_factor_required`, `identity.login.locked_out` …).
+    public func confirmPresence(
+        of subject: String, password: String, oneTimeCode: String?, clientAddress: String
+    ) async throws(SmartNationError) {
+        guard let citizen = try await citizens.citizen(subject: subject) else {
+            throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
+        }
+        let outcome = try await login(identifier: citizen.nric.value, password: password, oneTimeCode: oneTimeCode, clientAddress: clientAddress)
+        guard case .succeeded = outcome else {
+            throw outcome.refusal ?? SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
+        }
+    }
+
     /// Attempts a login with an NRIC/FIN, a password and, when enrolled, a one-time code: a TOTP code
     /// or one of the citizen's recovery codes.
     ///
