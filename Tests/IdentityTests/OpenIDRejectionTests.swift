@@ -270,6 +270,38 @@ struct OpenIDRejectionTests {
         _ = try await fixture.exchange(code: code)
     }
 
+    @Test("dpop_jkt at PAR binds the code without a proof (RFC 9449 §10); one naming another key than the proof's, or malformed, is refused")
+    func dpopJKTParameter() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let thumbprint = JWKThumbprint.of(fixture.keys.dpopKey.publicKey)
+        var bound = fixture.parForm()
+        bound["dpop_jkt"] = thumbprint
+        let pushed = try await fixture.provider.pushAuthorizationRequest(form: bound, credentials: try fixture.credentials(), dpopProof: nil)
+        let redirect = try await fixture.provider.completeAuthorization(
+            clientID: fixture.client.clientID, requestURI: pushed.requestURI, subject: fixture.subject, methods: ["pwd"],
+            authenticatedAt: fixture.clock.now, decision: .approveAll)
+        let code = try #require(OpenIDTestFixture.query(of: redirect)["code"])
+        let otherKeyProof = try fixture.keys.dpopProof(url: fixture.settings.tokenEndpoint, now: fixture.clock.now, key: P256.Signing.PrivateKey())
+        #expect(await errorCode {
+            _ = try await fixture.provider.token(form: OpenIDTestFixture.codeForm(code), credentials: try fixture.credentials(), dpopProof: otherKeyProof)
+        } == .oauthDPoPKeyMismatch)
+        _ = try await fixture.exchange(code: code)
+
+        var mismatched = fixture.parForm()
+        mismatched["dpop_jkt"] = JWKThumbprint.of(P256.Signing.PrivateKey().publicKey)
+        let parProof = try fixture.keys.dpopProof(url: fixture.settings.pushedAuthorizationEndpoint, now: fixture.clock.now)
+        #expect(await errorCode {
+            _ = try await fixture.provider.pushAuthorizationRequest(form: mismatched, credentials: try fixture.credentials(), dpopProof: parProof)
+        } == .oauthDPoPKeyMismatch)
+        var malformed = fixture.parForm()
+        malformed["dpop_jkt"] = "not-a-thumbprint"
+        #expect(await errorCode {
+            _ = try await fixture.provider.pushAuthorizationRequest(form: malformed, credentials: try fixture.credentials(), dpopProof: nil)
+        } == .oauthRequestInvalid)
+        #expect(try await fixture.count("oidc_pushed_request") == 1, "the refused requests stored nothing")
+    }
+
     @Test("development clients authenticate with client_secret_basic; a wrong secret is refused")
     func clientSecretBasic() async throws {
         let fixture = try await OpenIDTestFixture.make()

@@ -42,14 +42,25 @@ extension OpenIDProvider {
 
     /// The pushed authorization endpoint: authenticates the client, validates the request and keeps
     /// it for ``OpenIDSettings/pushedRequestLifetime``.
+    ///
+    /// The code is bound to a DPoP key (RFC 9449 §10) by the request's DPoP proof, or by its
+    /// `dpop_jkt` parameter — the key's RFC 7638 thumbprint — when it carries no proof; with both,
+    /// they must name the same key.
     public func pushAuthorizationRequest(
         form: [String: String], credentials: ClientCredentials, dpopProof: String?
     ) async throws(SmartNationError) -> PushedAuthorization {
         try await audited(endpoint: "par", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
             let client = try await authenticator.authenticate(credentials)
-            var jkt: String?
+            var jkt = form["dpop_jkt"]
+            if let named = jkt, !RandomToken.isWellFormed(named) {
+                throw .oauth(.oauthRequestInvalid, "invalid_request", "dpop_jkt is the base64url SHA-256 thumbprint of the DPoP key")
+            }
             if let dpopProof {
-                jkt = try await dpop.verify(dpopProof, method: "POST", url: settings.pushedAuthorizationEndpoint)
+                let proven = try await dpop.verify(dpopProof, method: "POST", url: settings.pushedAuthorizationEndpoint)
+                guard jkt == nil || jkt == proven else {
+                    throw .oauth(.oauthDPoPKeyMismatch, "invalid_dpop_proof", "dpop_jkt names another key than the DPoP proof's")
+                }
+                jkt = proven
             }
             let request = try AuthorizationRequest(form: form, client: client, dpopJKT: jkt)
             let requestURI = Self.requestURIPrefix + RandomToken.make(byteCount: 32)
