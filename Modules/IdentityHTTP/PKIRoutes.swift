@@ -92,13 +92,16 @@ struct PKIRoutes: Sendable {
         router.post("/api/identity/certificates/{serial}/revoke") { request, context in
             let session = try await citizenAPI.session(of: request)
             let serial = try context.parameters.require("serial")
-            guard let certificate = try await platform.pki.certificate(serialNumber: serial), certificate.kind == .citizen,
-                  certificate.subject == session.subject else {
-                throw SmartNationError(.identityPKICertificateNotFound, httpStatus: 404)
-            }
             var request = request
             let body = try await request.jsonBody(as: RevocationRequest.self, context: context)
-            return jsonResponse(Self.json(try await platform.pki.revoke(serialNumber: serial, reason: try Self.reason(body.reason))))
+            let reason = try await platform.pki.auditingRevocationRefusals(serialNumber: serial) { () async throws(SmartNationError) in
+                guard let certificate = try await platform.pki.certificate(serialNumber: serial), certificate.kind == .citizen,
+                      certificate.subject == session.subject else {
+                    throw SmartNationError(.identityPKICertificateNotFound, httpStatus: 404)
+                }
+                return try Self.reason(body.reason)
+            }
+            return jsonResponse(Self.json(try await platform.pki.revoke(serialNumber: serial, reason: reason)))
         }
         router.post("/admin/identity/device-certificates") { request, context in
             try adminAPI.authorize(request)
@@ -112,7 +115,10 @@ struct PKIRoutes: Sendable {
             var request = request
             let body = try await request.jsonBody(as: RevocationRequest.self, context: context)
             let serial = try context.parameters.require("serial")
-            return jsonResponse(Self.json(try await platform.pki.revoke(serialNumber: serial, reason: try Self.reason(body.reason))))
+            let reason = try await platform.pki.auditingRevocationRefusals(serialNumber: serial) { () throws(SmartNationError) in
+                try Self.reason(body.reason)
+            }
+            return jsonResponse(Self.json(try await platform.pki.revoke(serialNumber: serial, reason: reason)))
         }
     }
 

@@ -164,6 +164,27 @@ struct DeviceKeyRegistryTests {
         #expect(try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_challenge") } == 0)
     }
 
+    @Test("concurrent registrations cannot pass the device limit together")
+    func concurrentRegistrationsKeepTheLimit() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let publicKey = P256.Signing.PrivateKey().publicKey.x963Representation
+        let attempts = 3 * DeviceKeyRegistry.devicesPerCitizenMax
+        let outcomes = await withTaskGroup(of: SmartNationError.Code?.self) { group in
+            for index in 0..<attempts {
+                group.addTask {
+                    await errorCode {
+                        _ = try await fixture.devices.register(deviceID: "d\(index)", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+                    }
+                }
+            }
+            return await group.reduce(into: [SmartNationError.Code?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == DeviceKeyRegistry.devicesPerCitizenMax)
+        #expect(outcomes.filter { $0 == .identityDeviceLimit }.count == attempts - DeviceKeyRegistry.devicesPerCitizenMax)
+        #expect(try await fixture.devices.devices(of: fixture.subject).count == DeviceKeyRegistry.devicesPerCitizenMax)
+    }
+
     @Test("registration refuses bad ids, bad keys, taken ids, unknown citizens and too many devices")
     func registrationRefusals() async throws {
         let fixture = try await DeviceFixture.make()
@@ -189,5 +210,13 @@ struct DeviceKeyRegistryTests {
             try await fixture.devices.register(deviceID: "one-too-many", subject: fixture.subject, displayName: "x", publicKey: publicKey)
         }
         #expect(try await fixture.devices.devices(of: fixture.subject).count == DeviceKeyRegistry.devicesPerCitizenMax)
+        let audited = try await fixture.database.read { db in
+            try Outbox.pending(limit: 10_000, in: db).map(\.event)
+        }.filter { $0.type == DeviceRegistrationRejected.eventType }.map { try $0.decodeData(as: DeviceRegistrationRejected.self) }
+        let refusals: [SmartNationError.Code] = [
+            .identityDeviceIDInvalid, .identityDeviceKeyInvalid, .identityDeviceExists, .identityCitizenNotFound, .identityDeviceLimit,
+        ]
+        #expect(audited.map(\.code) == refusals.map(\.rawValue), "every refusal is audited with its code")
+        #expect(audited.first?.deviceID == "bad id!")
     }
 }

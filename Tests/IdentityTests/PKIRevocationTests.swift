@@ -44,7 +44,7 @@ struct PKIRevocationTests {
                 == CertificateRevoked(serialNumber: first.serialNumber, kind: .citizen, subject: fixture.subject, reason: .keyCompromise))
     }
 
-    @Test("revoking twice, an unknown serial or a malformed one is refused and changes nothing")
+    @Test("revoking twice, an unknown serial or a malformed one is refused, audited, and changes nothing else")
     func refusedRevocations() async throws {
         let fixture = try await PKIFixture.make()
         defer { fixture.remove() }
@@ -63,7 +63,10 @@ struct PKIRevocationTests {
                 _ = try await fixture.pki.revoke(serialNumber: malformed, reason: .keyCompromise)
             }
         }
-        #expect(try await fixture.outboxEvents().count == events)
+        let audited = try await fixture.outboxEvents().dropFirst(events).map { try $0.decodeData(as: CertificateRevocationRejected.self) }
+        #expect(audited.map(\.code) == [SmartNationError.Code.identityPKICertificateRevoked, .identityPKICertificateNotFound].map(\.rawValue)
+            + Array(repeating: SmartNationError.Code.identityPKISerialMalformed.rawValue, count: 4))
+        #expect(audited.last?.serialNumber == String(repeating: "a", count: 41), "the serial as named")
         #expect(try await fixture.pki.currentCRL() == crl)
         #expect(try await fixture.pki.certificate(serialNumber: issued.serialNumber)?.revocation?.reason == .superseded)
     }

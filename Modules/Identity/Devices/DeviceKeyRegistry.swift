@@ -26,25 +26,36 @@ public struct DeviceKeyRegistry: Sendable {
         self.clock = clock
     }
 
-    /// Registers a device's P-256 public key (X9.63 uncompressed, 65 bytes) for a citizen.
+    /// Registers a device's P-256 public key (X9.63 uncompressed, 65 bytes) for a citizen. A refusal
+    /// is audited as ``DeviceRegistrationRejected``.
     public func register(
         deviceID: String,
         subject: String,
         displayName: String,
         publicKey: Data
     ) async throws(SmartNationError) -> DeviceKey {
+        do {
+            return try await registerChecked(deviceID: deviceID, subject: subject, displayName: displayName, publicKey: publicKey)
+        } catch {
+            guard error.httpStatus < 500 else { throw error }
+            try await auditTrail.recordAudit(try CloudEvent(
+                DeviceRegistrationRejected(subject: subject, deviceID: String(deviceID.prefix(64)), code: error.code.rawValue),
+                source: identityEventSource, subject: subject, time: clock()))
+            throw error
+        }
+    }
+
+    private func registerChecked(
+        deviceID: String, subject: String, displayName: String, publicKey: Data
+    ) async throws(SmartNationError) -> DeviceKey {
         try Self.checkDeviceID(deviceID)
         guard (try? P256.Signing.PublicKey(x963Representation: publicKey)) != nil else {
             throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed"])
         }
-        let live = try await store.keys(subject: subject).filter { $0.revokedAt == nil }
-        guard live.count < Self.devicesPerCitizenMax else {
-            throw SmartNationError(.identityDeviceLimit, parameters: ["maximum": String(Self.devicesPerCitizenMax)], httpStatus: 409)
-        }
         let key = DeviceKey(
             deviceID: deviceID, subject: subject, displayName: String(displayName.prefix(64)), publicKey: publicKey,
             registeredAt: clock(), revokedAt: nil)
-        try await store.insert(key)
+        try await store.insert(key, liveKeysMax: Self.devicesPerCitizenMax)
         return key
     }
 

@@ -3,8 +3,11 @@ import SmartNationCore
 
 /// Where device keys and outstanding challenges are kept; the SQL is in ``SQLiteDeviceKeyStore``.
 public protocol DeviceKeyStore: Sendable {
-    /// Stores a new key; throws ``SmartNationError/Code/identityDeviceExists`` when the device id is taken.
-    func insert(_ key: DeviceKey) async throws(SmartNationError)
+    /// Stores a new key unless its citizen already holds `liveKeysMax` unrevoked keys
+    /// (``SmartNationError/Code/identityDeviceLimit``), counted in the transaction that inserts, so
+    /// concurrent registrations cannot pass the limit together; throws
+    /// ``SmartNationError/Code/identityDeviceExists`` when the device id is taken.
+    func insert(_ key: DeviceKey, liveKeysMax: Int) async throws(SmartNationError)
     /// The key of `deviceID`, revoked or not.
     func key(deviceID: String) async throws(SmartNationError) -> DeviceKey?
     /// Every key of a citizen, newest first.

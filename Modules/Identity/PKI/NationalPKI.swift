@@ -183,10 +183,34 @@ public struct NationalPKI: Sendable {
     }
 
     /// Revokes a certificate and reissues the CRL, in one step with the `certificate.revoked` event.
+    /// A refusal is audited as ``CertificateRevocationRejected``.
     ///
     /// - Throws: ``SmartNationError/Code/identityPKICertificateNotFound`` for a serial never issued,
     ///   ``SmartNationError/Code/identityPKICertificateRevoked`` when it is revoked already.
     public func revoke(serialNumber: String, reason: RevocationReason) async throws(SmartNationError) -> IssuedCertificate {
+        try await auditingRevocationRefusals(serialNumber: serialNumber) { () async throws(SmartNationError) in
+            try await revokeUnaudited(serialNumber: serialNumber, reason: reason)
+        }
+    }
+
+    /// Runs `body`, a caller's checks of a revocation request for `serialNumber` (that the
+    /// certificate is the caller's, that the reason is one of RFC 5280's), auditing a refusal as
+    /// ``CertificateRevocationRejected`` as ``revoke(serialNumber:reason:)`` audits its own.
+    public func auditingRevocationRefusals<Result: Sendable>(
+        serialNumber: String, _ body: () async throws(SmartNationError) -> Result
+    ) async throws(SmartNationError) -> Result {
+        do {
+            return try await body()
+        } catch {
+            guard error.httpStatus < 500 else { throw error }
+            try await store.recordAudit(try CloudEvent(
+                CertificateRevocationRejected(serialNumber: String(serialNumber.prefix(64)), code: error.code.rawValue),
+                source: identityEventSource, time: clock()))
+            throw error
+        }
+    }
+
+    private func revokeUnaudited(serialNumber: String, reason: RevocationReason) async throws(SmartNationError) -> IssuedCertificate {
         let serial = try CertificateSerial(parsing: serialNumber).hexadecimal
         guard let certificate = try await store.certificate(serialNumber: serial) else {
             throw SmartNationError(.identityPKICertificateNotFound, httpStatus: 404)
@@ -208,7 +232,7 @@ public struct NationalPKI: Sendable {
         var revoked: [IssuedCertificate] = []
         for certificate in try await store.certificates(kind: kind, subject: subject) where certificate.revocation == nil && certificate.notAfter > now {
             do {
-                revoked.append(try await revoke(serialNumber: certificate.serialNumber, reason: reason))
+                revoked.append(try await revokeUnaudited(serialNumber: certificate.serialNumber, reason: reason))
             } catch where error.code == .identityPKICertificateRevoked {
                 continue
             }

@@ -38,3 +38,13 @@ public struct CertificateRequestRejected: BusEvent, Hashable {
     /// The stable error code of the refusal.
     public var code: String
 }
+
+/// A revocation was refused (no such certificate or not the caller's, revoked already, a malformed
+/// serial or reason): the audit trail of bad input. Nothing was revoked.
+public struct CertificateRevocationRejected: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.certificate.revocation_rejected"
+    /// The serial number as the request named it, at most 64 characters of it.
+    public var serialNumber: String
+    /// The stable error code of the refusal.
+    public var code: String
+}

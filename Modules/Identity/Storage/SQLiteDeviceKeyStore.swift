@@ -11,9 +11,14 @@ public struct SQLiteDeviceKeyStore: DeviceKeyStore {
         self.database = database
     }
 
-    public func insert(_ key: DeviceKey) async throws(SmartNationError) {
+    public func insert(_ key: DeviceKey, liveKeysMax: Int) async throws(SmartNationError) {
         do {
             try await database.write { db in
+                let live = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM device_key WHERE subject = ? AND revoked_at IS NULL", arguments: [key.subject]) ?? 0
+                guard live < liveKeysMax else {
+                    throw SmartNationError(.identityDeviceLimit, parameters: ["maximum": String(liveKeysMax)], httpStatus: 409)
+                }
                 try db.execute(
                     sql: """
                         INSERT INTO device_key (device_id, subject, display_name, public_key, registered_at)
