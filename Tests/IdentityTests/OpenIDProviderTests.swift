@@ -37,6 +37,14 @@ struct OpenIDProviderTests {
         #expect(try await fixture.rejectionCodes().isEmpty)
     }
 
+    @Test("a redirect keeps the registered URI's own query as registered and adds the response's parameters form-encoded")
+    func redirectKeepsRegisteredQuery() {
+        #expect(OpenIDProvider.redirect("https://app.test.sg/cb?tenant=a+b&flag", [("code", "x/y"), ("state", "s t")])
+            == "https://app.test.sg/cb?tenant=a+b&flag&code=x%2Fy&state=s%20t")
+        #expect(OpenIDProvider.redirect("https://app.test.sg/cb", [("error", "access_denied"), ("iss", "https://id.test.sg")])
+            == "https://app.test.sg/cb?error=access_denied&iss=https%3A%2F%2Fid.test.sg")
+    }
+
     @Test("the subject is a stable opaque identifier, never the NRIC")
     func subjectIsOpaque() async throws {
         let fixture = try await OpenIDTestFixture.make()

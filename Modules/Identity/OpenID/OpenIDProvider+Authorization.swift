@@ -190,13 +190,16 @@ extension OpenIDProvider {
         return grantID
     }
 
+    /// `base`, a registered redirect URI, with `parameters` added to its query form-encoded; a query
+    /// the URI was registered with is kept byte for byte (RFC 6749 §3.1.2).
     static func redirect(_ base: String, _ parameters: [(String, String)]) -> String {
         var components = URLComponents(string: base) ?? URLComponents()
-        var items = components.queryItems ?? []
-        items += parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
-        components.percentEncodedQuery = items.map { item in
-            "\(formEncode(item.name))=\(formEncode(item.value ?? ""))"
-        }.joined(separator: "&")
+        let added = parameters.map { "\(formEncode($0.0))=\(formEncode($0.1))" }.joined(separator: "&")
+        if let registered = components.percentEncodedQuery, !registered.isEmpty {
+            components.percentEncodedQuery = registered + "&" + added
+        } else {
+            components.percentEncodedQuery = added
+        }
         return components.string ?? base
     }
 
