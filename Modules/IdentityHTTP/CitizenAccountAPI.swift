@@ -8,8 +8,9 @@ import SmartNationHTTP
 ///
 /// - `GET /sessions`: the citizen's live sessions (ids, methods, when created and last used).
 /// - `DELETE /sessions/{session_id}`: revokes one of them; 204.
-/// - `POST /totp`: `{"password", "otp"}`; enrols a new TOTP secret, replacing any earlier one; 201
-///   with its `otpauth_uri`.
+/// - `POST /totp`: `{"password", "otp"}`; enrols a new TOTP secret; 201 with its `otpauth_uri`. It
+///   is pending: it replaces any earlier one only once confirmed.
+/// - `POST /totp/confirm`: `{"otp"}`, a code from the new secret, within 10 minutes of enrolling; 204.
 /// - `POST /recovery-codes`: `{"password", "otp"}`; a fresh set of one-time recovery codes, replacing
 ///   any earlier set; 201 with the codes, shown this once (only their hashes are kept).
 ///
@@ -19,6 +20,11 @@ import SmartNationHTTP
 struct CitizenAccountAPI: Sendable {
     let platform: IdentityPlatform
     let citizenAPI: CitizenAPI
+
+    /// The body confirming a TOTP enrolment.
+    struct Confirmation: Decodable {
+        let otp: String
+    }
 
     /// The body of a second-factor change: the citizen's proof of presence.
     struct PresenceProof: Decodable {
@@ -50,6 +56,13 @@ struct CitizenAccountAPI: Sendable {
             let subject = try await Self.presentCitizen(request, context: context, platform: platform, citizenAPI: citizenAPI)
             let uri = try await platform.passwordLogin.enrolTOTP(for: subject)
             return jsonResponse(.object(["otpauth_uri": .string(uri)]), status: .created)
+        }
+        group.post("/totp/confirm") { request, context in
+            let session = try await citizenAPI.session(of: request)
+            var request = request
+            let body = try await request.jsonBody(as: Confirmation.self, context: context)
+            try await platform.passwordLogin.confirmTOTP(body.otp, for: session.subject)
+            return Response(status: .noContent)
         }
         group.post("/recovery-codes") { request, context in
             let subject = try await Self.presentCitizen(request, context: context, platform: platform, citizenAPI: citizenAPI)

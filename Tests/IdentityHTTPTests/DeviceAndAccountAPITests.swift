@@ -90,12 +90,21 @@ struct DeviceAndAccountAPITests {
             #expect(uri.hasPrefix("otpauth://totp/"))
             let secret = try #require(URLComponents(string: uri)?.queryItems?.first { $0.name == "secret" }?.value)
             let authenticator = TOTPGenerator(secret: try TOTPSecret(base32: secret))
+            let unconfirmed = try await fixture.postJSON(
+                "/api/identity/sessions", ["identifier": IdentityHTTPFixture.nric, "password": password])
+            #expect(unconfirmed.status == .created, "an enrolment waiting for its first code takes no part in logins")
+            let wrongCode = try await fixture.postJSON("/api/identity/totp/confirm", ["otp": "12345"], headers: first)
+            #expect(try IdentityHTTPFixture.errorCode(wrongCode).first == "identity.totp.code_wrong")
+            let confirmed = try await fixture.postJSON("/api/identity/totp/confirm", ["otp": authenticator.code(at: Date())], headers: first)
+            #expect(confirmed.status == .noContent)
+            let again = try await fixture.postJSON("/api/identity/totp/confirm", ["otp": authenticator.code(at: Date())], headers: first)
+            #expect(try IdentityHTTPFixture.errorCode(again).first == "identity.totp.not_pending")
 
             let passwordAlone = try await fixture.postJSON("/api/identity/totp", ["password": password], headers: first)
             #expect(try IdentityHTTPFixture.errorCode(passwordAlone).first == "identity.login.second_factor_required",
                     "once enrolled, replacing the authenticator takes a code from it")
             let issued = try IdentityHTTPFixture.json(try await fixture.postJSON(
-                "/api/identity/recovery-codes", ["password": password, "otp": authenticator.code(at: Date())], headers: first))
+                "/api/identity/recovery-codes", ["password": password, "otp": authenticator.code(at: Date().addingTimeInterval(30))], headers: first))
             let codes = try #require(issued["codes"]?.arrayValue)
             #expect(codes.count == 10)
 

@@ -43,6 +43,19 @@ private struct LoginFixture {
         }
     }
 
+    /// The authenticator app's side of an enrolment: the generator for the `otpauth://` URI's secret.
+    func authenticator(of uri: String) throws -> TOTPGenerator {
+        let secret = try #require(URLComponents(string: uri)?.queryItems?.first { $0.name == "secret" }?.value)
+        return TOTPGenerator(secret: try TOTPSecret(base32: secret))
+    }
+
+    /// Enrols and confirms a TOTP secret for the fixture's citizen, as the citizen app does.
+    func enrolConfirmedTOTP(_ login: PasswordLogin) async throws -> TOTPGenerator {
+        let authenticator = try authenticator(of: try await login.enrolTOTP(for: subject))
+        try await login.confirmTOTP(authenticator.code(at: clock.now.addingTimeInterval(-30)), for: subject)
+        return authenticator
+    }
+
     func remove() {
         environment.remove()
     }
@@ -112,8 +125,11 @@ struct PasswordLoginTests {
         let uri = try await login.enrolTOTP(for: fixture.subject)
         #expect(uri.hasPrefix("otpauth://totp/Smart%20Nation:"))
         #expect(!uri.contains("G1612348Q"), "the account label is masked")
-        let secret = try TOTPSecret(base32: try #require(try await fixture.credentials.credentials(subject: fixture.subject).totpSecret))
-        let code = TOTPGenerator(secret: secret).code(at: fixture.clock.now)
+        let authenticator = try fixture.authenticator(of: uri)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a")
+            == .succeeded(subject: fixture.subject, methods: ["pwd"]), "a pending enrolment takes no part in logins")
+        try await login.confirmTOTP(authenticator.code(at: fixture.clock.now.addingTimeInterval(-30)), for: fixture.subject)
+        let code = authenticator.code(at: fixture.clock.now)
 
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a") == .secondFactorRequired)
         let wrongCode = code == "000000" ? "111111" : "000000"
@@ -121,7 +137,49 @@ struct PasswordLoginTests {
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: code, clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: code, clientAddress: "a") == .wrongCredentials)
-        #expect(try await fixture.auditReasons() == ["wrong_second_factor", "succeeded", "replayed_second_factor"])
+        #expect(try await fixture.auditReasons() == ["succeeded", "wrong_second_factor", "succeeded", "replayed_second_factor"])
+    }
+
+    @Test("a TOTP enrolment takes effect only once confirmed with a code from it, in time; until then the earlier secret stays in force")
+    func totpConfirmation() async throws {
+        let fixture = try await LoginFixture.make()
+        defer { fixture.remove() }
+        let login = try fixture.login()
+        try await login.setPassword(Self.password, for: fixture.subject)
+        let first = try fixture.authenticator(of: try await login.enrolTOTP(for: fixture.subject))
+        try await login.confirmTOTP(first.code(at: fixture.clock.now), for: fixture.subject)
+        await #expect(throws: SmartNationError(.identityTOTPNotPending)) {
+            try await login.confirmTOTP(first.code(at: fixture.clock.now), for: fixture.subject)
+        }
+
+        fixture.clock.advance(by: 60)
+        let second = try fixture.authenticator(of: try await login.enrolTOTP(for: fixture.subject))
+        let wrong = second.code(at: fixture.clock.now) == "000000" ? "111111" : "000000"
+        await #expect(throws: SmartNationError(.identityTOTPCodeWrong)) { try await login.confirmTOTP(wrong, for: fixture.subject) }
+        await #expect(throws: SmartNationError(.identityTOTPCodeWrong)) {
+            try await login.confirmTOTP(first.code(at: fixture.clock.now), for: fixture.subject)
+        }
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: first.code(at: fixture.clock.now), clientAddress: "a")
+            == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]), "the earlier secret stays in force while the new one waits")
+
+        fixture.clock.advance(by: PasswordLogin.totpConfirmationWindow + 1)
+        await #expect(throws: SmartNationError(.identityTOTPNotPending)) {
+            try await login.confirmTOTP(second.code(at: fixture.clock.now), for: fixture.subject)
+        }
+        let third = try fixture.authenticator(of: try await login.enrolTOTP(for: fixture.subject))
+        try await login.confirmTOTP(third.code(at: fixture.clock.now), for: fixture.subject)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: third.code(at: fixture.clock.now), clientAddress: "a")
+            == .wrongCredentials, "the confirming code is spent")
+        fixture.clock.advance(by: 30)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: first.code(at: fixture.clock.now), clientAddress: "a")
+            == .wrongCredentials, "the confirmed secret replaced the earlier one")
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: third.code(at: fixture.clock.now), clientAddress: "a")
+            == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
+        let rejected = try await fixture.database.read { db in
+            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+        }.filter { $0.type == TOTPConfirmationRejected.eventType }.map { try $0.decodeData(as: TOTPConfirmationRejected.self).code }
+        #expect(rejected == [SmartNationError.Code.identityTOTPNotPending, .identityTOTPCodeWrong, .identityTOTPCodeWrong, .identityTOTPNotPending]
+            .map(\.rawValue), "every refusal is audited")
     }
 
     @Test("a recovery code stands in for a TOTP code once; a new set replaces the old")
@@ -130,7 +188,7 @@ struct PasswordLoginTests {
         defer { fixture.remove() }
         let login = try fixture.login()
         try await login.setPassword(Self.password, for: fixture.subject)
-        _ = try await login.enrolTOTP(for: fixture.subject)
+        _ = try await fixture.enrolConfirmedTOTP(login)
         let codes = try await login.issueRecoveryCodes(for: fixture.subject)
         #expect(codes.count == RecoveryCodes.countDefault)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0].lowercased(), clientAddress: "a")
@@ -151,7 +209,7 @@ struct PasswordLoginTests {
         defer { fixture.remove() }
         let login = try fixture.login()
         try await login.setPassword(Self.password, for: fixture.subject)
-        _ = try await login.enrolTOTP(for: fixture.subject)
+        _ = try await fixture.enrolConfirmedTOTP(login)
         let codes = try await login.issueRecoveryCodes(for: fixture.subject)
         let refusals: [SmartNationError] = [
             SmartNationError(.identityUENMalformed), SmartNationError(.identityBusinessNotFound, httpStatus: 404),
@@ -189,7 +247,7 @@ struct PasswordLoginTests {
         let fixture = try await LoginFixture.make()
         defer { fixture.remove() }
         try await fixture.login(rounds: 1_000).setPassword(Self.password, for: fixture.subject)
-        _ = try await fixture.login(rounds: 1_000).enrolTOTP(for: fixture.subject)
+        _ = try await fixture.enrolConfirmedTOTP(try fixture.login(rounds: 1_000))
         let login = try fixture.login(rounds: 2_000)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a") == .secondFactorRequired)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: "000000", clientAddress: "a") == .wrongCredentials)

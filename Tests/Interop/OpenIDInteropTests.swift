@@ -29,6 +29,7 @@ private struct InteropWorld {
                 address: try RegisteredAddress(block: "1", street: "Orchard Road", unit: "#01-01", postalCode: "238801")))
             try await server.platform.passwordLogin.setPassword(password, for: citizen.subject)
             let otpauthURI = try await server.platform.passwordLogin.enrolTOTP(for: citizen.subject)
+            try await confirm(otpauthURI, for: citizen.subject, on: server)
             let clientKey = P256.Signing.PrivateKey()
             let clientID = try await server.registerClient([
                 "name": clientName, "redirect_uris": [redirectURI], "scopes": scope.split(separator: " ").map(String.init),
@@ -40,6 +41,14 @@ private struct InteropWorld {
             return try await body(InteropWorld(
                 server: server, subject: citizen.subject, otpauthURI: otpauthURI, clientID: clientID, keyFile: keyFile))
         }
+    }
+
+    /// Confirms the enrolment as the citizen app does, with the previous step's code (within the
+    /// ±1 window), so the code pyotp makes for the current step is still unspent.
+    private static func confirm(_ otpauthURI: String, for subject: String, on server: LiveIdentityServer) async throws {
+        let secret = try #require(URLComponents(string: otpauthURI)?.queryItems?.first { $0.name == "secret" }?.value)
+        let authenticator = TOTPGenerator(secret: try TOTPSecret(base32: secret))
+        try await server.platform.passwordLogin.confirmTOTP(authenticator.code(at: Date().addingTimeInterval(-30)), for: subject)
     }
 
     /// The arguments every script takes.

@@ -30,6 +30,10 @@ extension SmartNationError.Code {
     public static let identityPasswordRejected = Self("identity.password.rejected")
     /// A TOTP secret or code is malformed.
     public static let identityTOTPMalformed = Self("identity.totp.malformed")
+    /// No TOTP enrolment waits for confirmation, or it expired.
+    public static let identityTOTPNotPending = Self("identity.totp.not_pending")
+    /// The code confirming a TOTP enrolment is not the new secret's.
+    public static let identityTOTPCodeWrong = Self("identity.totp.code_wrong")
 }
 
 extension SmartNationError.Code {

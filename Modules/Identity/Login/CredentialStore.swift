@@ -9,6 +9,22 @@ public struct StoredCredentials: Sendable, Hashable {
     public var totpSecret: String?
     /// The last TOTP step accepted, so a code is never accepted twice.
     public var totpLastStep: Int64?
+    /// A TOTP secret (base32) enrolled but not yet confirmed with a code from it, and until when it
+    /// may be: it takes no part in logins.
+    public var pendingTOTP: (secret: String, expiresAt: Date)?
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.passwordHash == rhs.passwordHash && lhs.totpSecret == rhs.totpSecret && lhs.totpLastStep == rhs.totpLastStep
+            && lhs.pendingTOTP?.secret == rhs.pendingTOTP?.secret && lhs.pendingTOTP?.expiresAt == rhs.pendingTOTP?.expiresAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(passwordHash)
+        hasher.combine(totpSecret)
+        hasher.combine(totpLastStep)
+        hasher.combine(pendingTOTP?.secret)
+        hasher.combine(pendingTOTP?.expiresAt)
+    }
 }
 
 /// Where credentials and the login audit trail are kept; the SQL is in ``SQLiteCredentialStore``.
@@ -17,8 +33,13 @@ public protocol CredentialStore: AuditTrail {
     func credentials(subject: String) async throws(SmartNationError) -> StoredCredentials
     /// Sets or replaces the password's stored form.
     func setPasswordHash(_ hash: String, subject: String) async throws(SmartNationError)
-    /// Enrols a TOTP secret (base32), replacing any previous one.
-    func setTOTPSecret(_ secret: String, subject: String) async throws(SmartNationError)
+    /// Keeps a TOTP secret (base32) pending until `expiresAt`, replacing any pending one; the
+    /// enrolled secret, if any, stays in force.
+    func setPendingTOTPSecret(_ secret: String, expiresAt: Date, subject: String) async throws(SmartNationError)
+    /// Puts the pending secret in force, replacing the enrolled one, with `step` — the confirming
+    /// code's — as its last used step, if it is still the pending secret `secret` and unexpired at
+    /// `now`; returns whether it did. One step, so two confirmations cannot both succeed.
+    func activatePendingTOTPSecret(_ secret: String, step: Int64, now: Date, subject: String) async throws(SmartNationError) -> Bool
     /// Records `step` as used, only if it is later than the last used step; returns whether it was.
     /// This is the atomic guard against two logins racing with one code.
     func claimTOTPStep(_ step: Int64, subject: String) async throws(SmartNationError) -> Bool

@@ -18,8 +18,19 @@ public struct LoginFailed: BusEvent, Hashable {
     /// The citizen's subject, when the identifier was registered.
     public var subject: String?
     /// Why: `wrong_credentials`, `second_factor_required`, `wrong_second_factor`, `replayed_second_factor`,
-    /// `locked_out`, `account_closed`, `malformed_identifier`.
+    /// `locked_out`, `account_closed`, `malformed_identifier`, `not_representative` and
+    /// `entity_invalid` (a business login), `device_…` (a device login).
     public var reason: String
     /// The client's address.
     public var clientAddress: String
+}
+
+/// A TOTP enrolment's confirmation was refused: no enrolment waited, or the code was not the new
+/// secret's. The enrolled factor, if any, is unchanged.
+public struct TOTPConfirmationRejected: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.totp.confirmation_rejected"
+    /// The citizen's subject.
+    public var subject: String
+    /// The stable error code of the refusal.
+    public var code: String
 }

@@ -70,14 +70,45 @@ public struct PasswordLogin: Sendable {
         }
     }
 
-    /// Enrols a new TOTP secret; returns the `otpauth://` URI for the citizen's authenticator app.
+    /// How long an enrolled TOTP secret waits for its confirming code.
+    public static let totpConfirmationWindow: TimeInterval = 600
+
+    /// Enrols a new TOTP secret, pending until the citizen confirms it with a code from their
+    /// authenticator app (``confirmTOTP(_:for:)``) within ``totpConfirmationWindow``; returns the
+    /// `otpauth://` URI for the app. Until then any earlier secret stays in force, so a QR code
+    /// scanned wrong locks nobody out.
     public func enrolTOTP(for subject: String, issuer: String = "Smart Nation") async throws(SmartNationError) -> String {
         guard let citizen = try await citizens.citizen(subject: subject) else {
             throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
         }
         let secret = TOTPSecret.generate()
-        try await credentials.setTOTPSecret(secret.base32, subject: subject)
+        try await credentials.setPendingTOTPSecret(
+            secret.base32, expiresAt: clock().addingTimeInterval(Self.totpConfirmationWindow), subject: subject)
         return TOTPGenerator(secret: secret).provisioningURI(account: citizen.nric.masked, issuer: issuer)
+    }
+
+    /// Puts the citizen's pending TOTP secret in force once `code` comes from it (±1 step); the
+    /// code's step counts as used. A refusal is audited as ``TOTPConfirmationRejected``.
+    ///
+    /// - Throws: ``SmartNationError/Code/identityTOTPNotPending`` (404) when no enrolment waits or it
+    ///   expired, ``SmartNationError/Code/identityTOTPCodeWrong`` when the code is not the secret's.
+    public func confirmTOTP(_ code: String, for subject: String) async throws(SmartNationError) {
+        let now = clock()
+        let refusal: SmartNationError
+        if let pending = try await credentials.credentials(subject: subject).pendingTOTP, pending.expiresAt > now {
+            let secret = try Self.storedSecret(pending.secret)
+            if case .accepted(let step) = TOTPGenerator(secret: secret).verify(code, at: now, lastUsedStep: nil) {
+                if try await credentials.activatePendingTOTPSecret(pending.secret, step: step, now: now, subject: subject) { return }
+                refusal = SmartNationError(.identityTOTPNotPending, httpStatus: 404)
+            } else {
+                refusal = SmartNationError(.identityTOTPCodeWrong, parameters: ["expected": "the current code of the enrolled authenticator"])
+            }
+        } else {
+            refusal = SmartNationError(.identityTOTPNotPending, httpStatus: 404)
+        }
+        try await credentials.recordAudit(try CloudEvent(
+            TOTPConfirmationRejected(subject: subject, code: refusal.code.rawValue), source: identityEventSource, subject: subject, time: now))
+        throw refusal
     }
 
     /// Issues a fresh set of one-time recovery codes, replacing any earlier set; shown to the citizen
@@ -171,12 +202,7 @@ public struct PasswordLogin: Sendable {
                 try await throttle.refund(keys)
                 return .secondFactorRequired
             }
-            let secret: TOTPSecret
-            do {
-                secret = try TOTPSecret(base32: secretText)
-            } catch {
-                throw SmartNationError(.identityTOTPMalformed, parameters: ["field": "stored secret"], httpStatus: 500)
-            }
+            let secret = try Self.storedSecret(secretText)
             let verification = TOTPGenerator(secret: secret).verify(oneTimeCode, at: now, lastUsedStep: stored.totpLastStep)
             let accepted: Bool
             if case .accepted(let step) = verification {
@@ -201,6 +227,15 @@ public struct PasswordLogin: Sendable {
                 LoginSucceeded(subject: citizen.subject, methods: methods, clientAddress: clientAddress),
                 source: identityEventSource, subject: citizen.subject, time: now))
         return .succeeded(subject: citizen.subject, methods: methods)
+    }
+
+    /// A TOTP secret as the credential store keeps it; one it cannot read is the server's fault.
+    private static func storedSecret(_ base32: String) throws(SmartNationError) -> TOTPSecret {
+        do {
+            return try TOTPSecret(base32: base32)
+        } catch {
+            throw SmartNationError(.identityTOTPMalformed, parameters: ["field": "stored secret"], httpStatus: 500)
+        }
     }
 
     private func audit(failure reason: String, subject: String?, clientAddress: String, now: Date) async throws(SmartNationError) {

@@ -169,6 +169,10 @@ public enum IdentityDatabase {
         migrator.registerMigration("identity v17: pending device codes per client") { db in
             try db.execute(sql: "CREATE INDEX oidc_device_authorization_pending ON oidc_device_authorization (client_id, status, expires_at)")
         }
+        migrator.registerMigration("identity v18: TOTP enrolments confirmed before they take effect") { db in
+            try db.execute(sql: "ALTER TABLE credential ADD COLUMN totp_pending_secret BLOB")
+            try db.execute(sql: "ALTER TABLE credential ADD COLUMN totp_pending_expires_at REAL")
+        }
         return migrator
     }
 }

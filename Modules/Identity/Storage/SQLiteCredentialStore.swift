@@ -33,35 +33,58 @@ public struct SQLiteCredentialStore: CredentialStore {
         if let sealed = row["totp_secret"] as Data? {
             secret = String(decoding: try sealer.open(sealed, context: Self.totpContext(subject)), as: UTF8.self)
         }
-        return StoredCredentials(passwordHash: row["password_hash"], totpSecret: secret, totpLastStep: row["totp_last_step"])
+        var pending: (secret: String, expiresAt: Date)?
+        if let sealed = row["totp_pending_secret"] as Data?, let expiresAt = row["totp_pending_expires_at"] as Double? {
+            pending = (String(decoding: try sealer.open(sealed, context: Self.totpContext(subject)), as: UTF8.self),
+                       Date(timeIntervalSince1970: expiresAt))
+        }
+        return StoredCredentials(passwordHash: row["password_hash"], totpSecret: secret, totpLastStep: row["totp_last_step"], pendingTOTP: pending)
     }
 
     public func setPasswordHash(_ hash: String, subject: String) async throws(SmartNationError) {
-        try await upsert(column: "password_hash", value: hash.databaseValue, subject: subject)
+        try await writeForCitizen { db in
+            try db.execute(
+                sql: "INSERT INTO credential (subject, password_hash) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET password_hash = excluded.password_hash",
+                arguments: [subject, hash])
+        }
     }
 
-    public func setTOTPSecret(_ secret: String, subject: String) async throws(SmartNationError) {
+    public func setPendingTOTPSecret(_ secret: String, expiresAt: Date, subject: String) async throws(SmartNationError) {
         let sealed = sealer.seal(Data(secret.utf8), context: Self.totpContext(subject))
-        try await upsert(column: "totp_secret", value: sealed.databaseValue, subject: subject)
+        try await writeForCitizen { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO credential (subject, totp_pending_secret, totp_pending_expires_at) VALUES (?, ?, ?)
+                    ON CONFLICT (subject) DO UPDATE SET
+                        totp_pending_secret = excluded.totp_pending_secret, totp_pending_expires_at = excluded.totp_pending_expires_at
+                    """,
+                arguments: [subject, sealed, expiresAt.timeIntervalSince1970])
+        }
     }
 
-    private func upsert(column: String, value: DatabaseValue, subject: String) async throws(SmartNationError) {
-        precondition(["password_hash", "totp_secret"].contains(column))
+    public func activatePendingTOTPSecret(_ secret: String, step: Int64, now: Date, subject: String) async throws(SmartNationError) -> Bool {
+        let sealer = sealer
         do {
-            try await database.write { db in
+            return try await database.write { db in
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT totp_pending_secret, totp_pending_expires_at FROM credential WHERE subject = ?", arguments: [subject]),
+                    let sealed = row[0] as Data?, let expiresAt = row[1] as Double?, expiresAt > now.timeIntervalSince1970,
+                    String(decoding: try sealer.open(sealed, context: Self.totpContext(subject)), as: UTF8.self) == secret
+                else { return false }
                 try db.execute(
                     sql: """
-                        INSERT INTO credential (subject, \(column)) VALUES (?, ?)
-                        ON CONFLICT (subject) DO UPDATE SET \(column) = excluded.\(column)\(column == "totp_secret" ? ", totp_last_step = NULL" : "")
+                        UPDATE credential SET totp_secret = totp_pending_secret, totp_last_step = ?,
+                            totp_pending_secret = NULL, totp_pending_expires_at = NULL
+                        WHERE subject = ?
                         """,
-                    arguments: [subject, value])
+                    arguments: [step, subject])
+                return true
             }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
-            throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
         } catch {
             throw SmartNationError.storage(error)
         }
     }
+
 
     public func claimTOTPStep(_ step: Int64, subject: String) async throws(SmartNationError) -> Bool {
         do {
@@ -77,17 +100,11 @@ public struct SQLiteCredentialStore: CredentialStore {
     }
 
     public func replaceRecoveryCodeHashes(_ hashes: [String], subject: String) async throws(SmartNationError) {
-        do {
-            try await database.write { db in
-                try db.execute(sql: "DELETE FROM recovery_code WHERE subject = ?", arguments: [subject])
-                for hash in hashes {
-                    try db.execute(sql: "INSERT INTO recovery_code (subject, code_hash) VALUES (?, ?)", arguments: [subject, hash])
-                }
+        try await writeForCitizen { db in
+            try db.execute(sql: "DELETE FROM recovery_code WHERE subject = ?", arguments: [subject])
+            for hash in hashes {
+                try db.execute(sql: "INSERT INTO recovery_code (subject, code_hash) VALUES (?, ?)", arguments: [subject, hash])
             }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
-            throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
-        } catch {
-            throw SmartNationError.storage(error)
         }
     }
 
@@ -104,5 +121,17 @@ public struct SQLiteCredentialStore: CredentialStore {
 
     public func recordAudit(_ event: CloudEvent) async throws(SmartNationError) {
         try await OutboxAuditTrail(database: database).recordAudit(event)
+    }
+
+    /// Runs `body` in a write transaction; a write naming no registered citizen (the foreign key to
+    /// `citizen`) is ``SmartNationError/Code/identityCitizenNotFound``.
+    private func writeForCitizen(_ body: @escaping @Sendable (Database) throws -> Void) async throws(SmartNationError) {
+        do {
+            try await database.write(body)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
+        } catch {
+            throw SmartNationError.storage(error)
+        }
     }
 }
