@@ -88,7 +88,7 @@ public struct IdentityPlatform: Sendable {
         return try closing.get()
     }
 
-    /// The check a password login for the business `entityUEN` runs before its second factor
+    /// The check a password login for the business `entityUEN` runs before spending its second factor
     /// (``PasswordLogin/login(identifier:password:oneTimeCode:clientAddress:entityCheck:)``): that
     /// the citizen represents it. `nil` when no business is named.
     public func entityCheck(for entityUEN: String?) -> (@Sendable (String) async throws(SmartNationError) -> Void)? {

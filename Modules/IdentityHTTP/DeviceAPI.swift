@@ -7,8 +7,10 @@ import SmartNationHTTP
 /// The citizen app's device-bound keys under `/api/identity`: a logged-in citizen registers, lists
 /// and revokes devices; a device logs its citizen in by signing a challenge, with no password.
 ///
-/// - `POST /devices` (session): `{"device_id", "display_name", "public_key"}`, the key P-256 X9.63 in
-///   base64; 201 with the device.
+/// - `POST /devices` (session): `{"device_id", "display_name", "public_key", "password", "otp"}`, the
+///   key P-256 X9.63 in base64; 201 with the device. A device key logs its citizen in alone, so
+///   registering one takes the password and, once enrolled, a current code, as a login does
+///   (``PasswordLogin/confirmPresence(of:password:oneTimeCode:clientAddress:)``).
 /// - `GET /devices` (session): the citizen's devices, revoked ones included.
 /// - `DELETE /devices/{device_id}` (session): revokes it; 204.
 /// - `POST /device-challenges`: `{"device_id"}`; 201 with the nonce, its expiry and `signed_bytes`
@@ -24,11 +26,14 @@ struct DeviceAPI: Sendable {
         let deviceID: String
         let displayName: String
         let publicKey: String
+        let password: String
+        let otp: String?
 
         enum CodingKeys: String, CodingKey {
             case deviceID = "device_id"
             case displayName = "display_name"
             case publicKey = "public_key"
+            case password, otp
         }
     }
 
@@ -53,6 +58,8 @@ struct DeviceAPI: Sendable {
             let session = try await citizenAPI.session(of: request)
             var request = request
             let body = try await request.jsonBody(as: Registration.self, context: context)
+            try await platform.passwordLogin.confirmPresence(
+                of: session.subject, password: body.password, oneTimeCode: body.otp, clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
             guard let publicKey = Data(base64Encoded: body.publicKey) else {
                 throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed, in base64"])
             }

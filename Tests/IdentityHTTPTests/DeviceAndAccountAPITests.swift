@@ -17,8 +17,14 @@ struct DeviceAndAccountAPITests {
             let key = P256.Signing.PrivateKey()
             let registration: [String: Any] = [
                 "device_id": "pixel-9", "display_name": "Pixel 9", "public_key": key.publicKey.x963Representation.base64EncodedString(),
+                "password": IdentityHTTPFixture.password,
             ]
             #expect(try await fixture.postJSON("/api/identity/devices", registration).status == .unauthorized, "registering needs a session")
+            var guessed = registration
+            guessed["password"] = "not-the-password"
+            let refusedPassword = try await fixture.postJSON("/api/identity/devices", guessed, headers: session)
+            #expect(try IdentityHTTPFixture.errorCode(refusedPassword).first == "identity.login.wrong_credentials",
+                    "a session alone does not register a key that logs in by itself")
             var badKey = registration
             badKey["public_key"] = "not base64!"
             let refusedKey = try await fixture.postJSON("/api/identity/devices", badKey, headers: session)

@@ -222,13 +222,47 @@ struct PasswordLoginTests {
             #expect(outcome == .entityRefused(refusal))
             #expect(outcome.refusal?.code == refusal.code)
         }
+        let neverRuns: @Sendable (String) async throws(SmartNationError) -> Void = { _ throws(SmartNationError) in
+            Issue.record("the check runs only once the password and the second factor are right")
+        }
         let wrongPassword = try await login.login(
-            identifier: "G1612348Q", password: "not-it", oneTimeCode: codes[0], clientAddress: "a",
-            entityCheck: { _ throws(SmartNationError) in Issue.record("the check runs only once the password is right") })
+            identifier: "G1612348Q", password: "not-it", oneTimeCode: codes[0], clientAddress: "a", entityCheck: neverRuns)
         #expect(wrongPassword == .wrongCredentials)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a", entityCheck: neverRuns)
+            == .secondFactorRequired, "whoever lacks the second factor learns nothing of the citizen's businesses")
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: "ZZZZ-ZZZZ-ZZZZ", clientAddress: "a",
+                                      entityCheck: neverRuns) == .wrongCredentials)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0], clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]), "the recovery code was not spent by the refused logins")
-        #expect(try await fixture.auditReasons() == ["entity_invalid", "entity_invalid", "not_representative", "wrong_credentials", "succeeded"])
+        #expect(try await fixture.auditReasons()
+            == ["entity_invalid", "entity_invalid", "not_representative", "wrong_credentials", "wrong_second_factor", "succeeded"])
+    }
+
+    @Test("a proof of presence checks the password and the code as a login does, audited with purpose step_up")
+    func confirmPresence() async throws {
+        let fixture = try await LoginFixture.make()
+        defer { fixture.remove() }
+        let login = try fixture.login()
+        try await login.setPassword(Self.password, for: fixture.subject)
+        try await login.confirmPresence(of: fixture.subject, password: Self.password, oneTimeCode: nil, clientAddress: "a")
+        let authenticator = try await fixture.enrolConfirmedTOTP(login)
+        await #expect(throws: SmartNationError(.identityLoginSecondFactorRequired)) {
+            try await login.confirmPresence(of: fixture.subject, password: Self.password, oneTimeCode: nil, clientAddress: "a")
+        }
+        await #expect(throws: SmartNationError(.identityLoginWrongCredentials)) {
+            try await login.confirmPresence(of: fixture.subject, password: "not-it", oneTimeCode: authenticator.code(at: fixture.clock.now), clientAddress: "a")
+        }
+        try await login.confirmPresence(of: fixture.subject, password: Self.password, oneTimeCode: authenticator.code(at: fixture.clock.now), clientAddress: "a")
+        let purposes = try await fixture.database.read { db in
+            try Data.fetchAll(db, sql: "SELECT envelope FROM outbox_event ORDER BY sequence").map { try CloudEventCoding.decode(Array($0)) }
+        }.compactMap { event -> String?? in
+            switch event.type {
+            case LoginSucceeded.eventType: return .some(try event.decodeData(as: LoginSucceeded.self).purpose)
+            case LoginFailed.eventType: return .some(try event.decodeData(as: LoginFailed.self).purpose)
+            default: return nil
+            }
+        }
+        #expect(purposes == [PasswordLogin.stepUpPurpose, PasswordLogin.stepUpPurpose, PasswordLogin.stepUpPurpose], "no login is recorded for them")
     }
 
     @Test("a password stored at an older cost is rehashed at the new cost on login")

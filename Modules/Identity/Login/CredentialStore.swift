@@ -45,6 +45,8 @@ public protocol CredentialStore: AuditTrail {
     func claimTOTPStep(_ step: Int64, subject: String) async throws(SmartNationError) -> Bool
     /// Replaces the citizen's recovery codes with these hashes.
     func replaceRecoveryCodeHashes(_ hashes: [String], subject: String) async throws(SmartNationError)
+    /// Whether the citizen holds this recovery code, without using it up.
+    func hasRecoveryCode(hash: String, subject: String) async throws(SmartNationError) -> Bool
     /// Uses up a recovery code: deletes it and returns `true` if the citizen had it, in one step.
     func consumeRecoveryCode(hash: String, subject: String) async throws(SmartNationError) -> Bool
 }

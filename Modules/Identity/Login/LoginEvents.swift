@@ -9,6 +9,9 @@ public struct LoginSucceeded: BusEvent, Hashable {
     public var methods: [String]
     /// The client's address.
     public var clientAddress: String
+    /// `step_up` when the citizen proved their presence to change a factor (no session opened);
+    /// absent for a login.
+    public var purpose: String?
 }
 
 /// A login attempt failed. The audit trail of every failure; carries the subject only when the
@@ -23,6 +26,8 @@ public struct LoginFailed: BusEvent, Hashable {
     public var reason: String
     /// The client's address.
     public var clientAddress: String
+    /// `step_up` when the citizen was proving their presence to change a factor; absent for a login.
+    public var purpose: String?
 }
 
 /// A TOTP enrolment's confirmation was refused: no enrolment waited, or the code was not the new

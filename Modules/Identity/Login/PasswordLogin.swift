@@ -16,8 +16,8 @@ public enum LoginOutcome: Sendable, Hashable {
     case accountClosed
     /// The password is right but the citizen may not log in for the business they named: its UEN
     /// is malformed (`identity.uen.malformed`), no business has it (`identity.business.not_found`),
-    /// or they do not represent it (`identity.business.not_representative`). Checked before the
-    /// second factor, which stays unspent.
+    /// or they do not represent it (`identity.business.not_representative`). Checked once the second
+    /// factor is right and before it is spent: it stays unspent.
     case entityRefused(SmartNationError)
     /// The identifier is not an NRIC or FIN at all (`identity.nric.malformed`) or its check letter
     /// is wrong (`identity.nric.checksum`): a typing mistake, told apart since the rules are public
@@ -70,6 +70,9 @@ public struct PasswordLogin: Sendable {
         }
     }
 
+    /// The `purpose` of the audit events of ``confirmPresence(of:password:oneTimeCode:clientAddress:)``.
+    public static let stepUpPurpose = "step_up"
+
     /// How long an enrolled TOTP secret waits for its confirming code.
     public static let totpConfirmationWindow: TimeInterval = 600
 
@@ -121,7 +124,8 @@ public struct PasswordLogin: Sendable {
 
     /// Checks that the citizen `subject` is at the keyboard before their second factor changes: their
     /// password and, when a second factor is enrolled, a current one-time code (TOTP or recovery
-    /// code), exactly as a login checks them — throttled, audited, the code spent. A session alone
+    /// code), exactly as a login checks them — throttled, the code spent, audited as
+    /// `login.succeeded` / `login.failed` with purpose ``stepUpPurpose`` (no session opens). A session alone
     /// is not enough: whoever holds a stolen session token would otherwise enrol their own
     /// authenticator and own the account.
     ///
@@ -133,7 +137,9 @@ public struct PasswordLogin: Sendable {
         guard let citizen = try await citizens.citizen(subject: subject) else {
             throw SmartNationError(.identityCitizenNotFound, httpStatus: 404)
         }
-        let outcome = try await login(identifier: citizen.nric.value, password: password, oneTimeCode: oneTimeCode, clientAddress: clientAddress)
+        let outcome = try await attempt(
+            identifier: citizen.nric.value, password: password, oneTimeCode: oneTimeCode, clientAddress: clientAddress, entityCheck: nil,
+            purpose: Self.stepUpPurpose)
         guard case .succeeded = outcome else {
             throw outcome.refusal ?? SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
         }
@@ -143,9 +149,10 @@ public struct PasswordLogin: Sendable {
     /// or one of the citizen's recovery codes.
     ///
     /// A login for a business passes `entityCheck`, which throws when the citizen (by subject) may
-    /// not act for it; it runs once the password is right and before the second factor is checked,
-    /// so a refused business login spends no TOTP step or recovery code, counts no failure and
-    /// records `login.failed` alone.
+    /// not act for it; it runs once the password and the second factor are right — so it tells
+    /// nothing to whoever lacks the second factor — and before the factor is spent, so a refused
+    /// business login spends no TOTP step or recovery code, counts no failure and records
+    /// `login.failed` alone.
     public func login(
         identifier: String,
         password: String,
@@ -153,38 +160,75 @@ public struct PasswordLogin: Sendable {
         clientAddress: String,
         entityCheck: (@Sendable (String) async throws(SmartNationError) -> Void)? = nil
     ) async throws(SmartNationError) -> LoginOutcome {
+        try await attempt(
+            identifier: identifier, password: password, oneTimeCode: oneTimeCode, clientAddress: clientAddress, entityCheck: entityCheck,
+            purpose: nil)
+    }
+
+    /// A second factor presented and checked, spent only once every other check has passed.
+    private enum PresentedSecondFactor {
+        case totpStep(Int64)
+        case recoveryCode(hash: String)
+    }
+
+    /// ``login(identifier:password:oneTimeCode:clientAddress:entityCheck:)``, its audit events
+    /// carrying `purpose` (`nil` for a login, ``stepUpPurpose`` for a proof of presence).
+    private func attempt(
+        identifier: String, password: String, oneTimeCode: String?, clientAddress: String,
+        entityCheck: (@Sendable (String) async throws(SmartNationError) -> Void)?, purpose: String?
+    ) async throws(SmartNationError) -> LoginOutcome {
         let now = clock()
         let normalised = identifier.trimmingCharacters(in: .whitespaces).uppercased()
         let keys: [LoginThrottle.Key] = [.account(normalised), .clientAddress(clientAddress)]
         // Admitted attempts count as failures until they succeed or end undecided (a storage error
         // leaves the count standing: the throttle fails closed).
         if let until = try await throttle.admit(keys, now: now) {
-            try await audit(failure: "locked_out", subject: nil, clientAddress: clientAddress, now: now)
+            try await audit(failure: "locked_out", subject: nil, clientAddress: clientAddress, now: now, purpose: purpose)
             return .lockedOut(until: until)
         }
         let nric: NRIC
         do {
             nric = try NRIC(normalised)
         } catch {
-            try await audit(failure: "malformed_identifier", subject: nil, clientAddress: clientAddress, now: now)
+            try await audit(failure: "malformed_identifier", subject: nil, clientAddress: clientAddress, now: now, purpose: purpose)
             return .malformedIdentifier(error.code)
         }
         guard let citizen = try await citizens.citizen(nric: nric.value) else {
             _ = hasher.verify(password, against: decoyHash)
-            try await audit(failure: "wrong_credentials", subject: nil, clientAddress: clientAddress, now: now)
+            try await audit(failure: "wrong_credentials", subject: nil, clientAddress: clientAddress, now: now, purpose: purpose)
             return .wrongCredentials
         }
         guard citizen.status == .active else {
             try await throttle.refund(keys)
-            try await audit(failure: "account_closed", subject: citizen.subject, clientAddress: clientAddress, now: now)
+            try await audit(failure: "account_closed", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
             return .accountClosed
         }
         let stored = try await credentials.credentials(subject: citizen.subject)
         guard case .matches(let needsRehash) = hasher.verify(password, against: stored.passwordHash ?? decoyHash),
             stored.passwordHash != nil
         else {
-            try await audit(failure: "wrong_credentials", subject: citizen.subject, clientAddress: clientAddress, now: now)
+            try await audit(failure: "wrong_credentials", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
             return .wrongCredentials
+        }
+        var methods = ["pwd"]
+        var presented: PresentedSecondFactor?
+        if let secretText = stored.totpSecret {
+            guard let oneTimeCode else {
+                try await throttle.refund(keys)
+                return .secondFactorRequired
+            }
+            let verification = TOTPGenerator(secret: try Self.storedSecret(secretText))
+                .verify(oneTimeCode, at: now, lastUsedStep: stored.totpLastStep)
+            if case .accepted(let step) = verification {
+                presented = .totpStep(step)
+            } else if try await credentials.hasRecoveryCode(hash: RecoveryCodes.hash(oneTimeCode), subject: citizen.subject) {
+                presented = .recoveryCode(hash: RecoveryCodes.hash(oneTimeCode))
+            } else {
+                let reason = verification == .rejected ? "wrong_second_factor" : "replayed_second_factor"
+                try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
+                return .wrongCredentials
+            }
+            methods.append("otp")
         }
         if let entityCheck {
             do {
@@ -192,30 +236,18 @@ public struct PasswordLogin: Sendable {
             } catch where error.httpStatus < 500 {
                 try await throttle.refund(keys)
                 let reason = error.code == .identityBusinessNotRepresentative ? "not_representative" : "entity_invalid"
-                try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now)
+                try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
                 return .entityRefused(error)
             }
         }
-        var methods = ["pwd"]
-        if let secretText = stored.totpSecret {
-            guard let oneTimeCode else {
-                try await throttle.refund(keys)
-                return .secondFactorRequired
-            }
-            let secret = try Self.storedSecret(secretText)
-            let verification = TOTPGenerator(secret: secret).verify(oneTimeCode, at: now, lastUsedStep: stored.totpLastStep)
-            let accepted: Bool
-            if case .accepted(let step) = verification {
-                accepted = try await credentials.claimTOTPStep(step, subject: citizen.subject)
-            } else {
-                accepted = try await credentials.consumeRecoveryCode(hash: RecoveryCodes.hash(oneTimeCode), subject: citizen.subject)
-            }
-            guard accepted else {
-                let reason = verification == .rejected ? "wrong_second_factor" : "replayed_second_factor"
-                try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now)
-                return .wrongCredentials
-            }
-            methods.append("otp")
+        let spent = switch presented {
+        case .totpStep(let step)?: try await credentials.claimTOTPStep(step, subject: citizen.subject)
+        case .recoveryCode(let hash)?: try await credentials.consumeRecoveryCode(hash: hash, subject: citizen.subject)
+        case nil: true
+        }
+        guard spent else {
+            try await audit(failure: "replayed_second_factor", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
+            return .wrongCredentials
         }
         try await throttle.recordSuccess(keys)
         // Only a login that passed every factor rewrites the stored hash.
@@ -224,7 +256,7 @@ public struct PasswordLogin: Sendable {
         }
         try await credentials.recordAudit(
             try CloudEvent(
-                LoginSucceeded(subject: citizen.subject, methods: methods, clientAddress: clientAddress),
+                LoginSucceeded(subject: citizen.subject, methods: methods, clientAddress: clientAddress, purpose: purpose),
                 source: identityEventSource, subject: citizen.subject, time: now))
         return .succeeded(subject: citizen.subject, methods: methods)
     }
@@ -238,10 +270,10 @@ public struct PasswordLogin: Sendable {
         }
     }
 
-    private func audit(failure reason: String, subject: String?, clientAddress: String, now: Date) async throws(SmartNationError) {
+    private func audit(failure reason: String, subject: String?, clientAddress: String, now: Date, purpose: String?) async throws(SmartNationError) {
         try await credentials.recordAudit(
             try CloudEvent(
-                LoginFailed(subject: subject, reason: reason, clientAddress: clientAddress),
+                LoginFailed(subject: subject, reason: reason, clientAddress: clientAddress, purpose: purpose),
                 source: identityEventSource, subject: subject, time: now))
     }
 }

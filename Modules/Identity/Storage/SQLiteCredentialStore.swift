@@ -108,6 +108,17 @@ public struct SQLiteCredentialStore: CredentialStore {
         }
     }
 
+    public func hasRecoveryCode(hash: String, subject: String) async throws(SmartNationError) -> Bool {
+        do {
+            return try await database.read { db in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM recovery_code WHERE subject = ? AND code_hash = ?)", arguments: [subject, hash])
+                    ?? false
+            }
+        } catch {
+            throw SmartNationError.storage(error)
+        }
+    }
+
     public func consumeRecoveryCode(hash: String, subject: String) async throws(SmartNationError) -> Bool {
         do {
             return try await database.write { db in
