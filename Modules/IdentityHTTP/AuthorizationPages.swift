@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Identity
+import Logging
 import SmartNationCore
 import SmartNationHTTP
 
@@ -184,15 +185,21 @@ struct AuthorizationPages: Sendable {
     }
 
     /// Runs a page handler; a refusal becomes an error page that names its code (never a redirect
-    /// to an unverified URI).
+    /// to an unverified URI). A server failure's cause goes to the log.
     private func render(_ body: () async throws(SmartNationError) -> Response) async -> Response {
         do {
             return try await body()
         } catch {
+            if error.httpStatus >= 500 {
+                Self.logger.error("authorization page failed", metadata: ["error": "\(error)", "at": "\(error.file):\(error.line)"])
+            }
             let content = HTMLPage.paragraph(HTMLPage.errorAdvice) + "<p><code>\(HTMLPage.escape(error.code.rawValue))</code></p>"
             return HTMLPage.response(title: HTMLPage.errorTitle, body: content, status: .init(code: error.httpStatus))
         }
     }
+
+    /// Where the pages log the server failures they answer with an error page.
+    private static let logger = Logger(label: "sg.smartnation.identity.pages")
 
     private static func englishNotice(_ code: SmartNationError.Code) -> String {
         switch code {

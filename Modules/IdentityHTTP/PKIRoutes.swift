@@ -94,14 +94,15 @@ struct PKIRoutes: Sendable {
             let serial = try context.parameters.require("serial")
             var request = request
             let body = try await request.jsonBody(as: RevocationRequest.self, context: context)
-            let reason = try await platform.pki.auditingRevocationRefusals(serialNumber: serial) { () async throws(SmartNationError) in
+            let reason = try await platform.pki.auditingRevocationRefusals(serialNumber: serial, requester: session.subject) {
+                () async throws(SmartNationError) in
                 guard let certificate = try await platform.pki.certificate(serialNumber: serial), certificate.kind == .citizen,
                       certificate.subject == session.subject else {
                     throw SmartNationError(.identityPKICertificateNotFound, httpStatus: 404)
                 }
                 return try Self.reason(body.reason)
             }
-            return jsonResponse(Self.json(try await platform.pki.revoke(serialNumber: serial, reason: reason)))
+            return jsonResponse(Self.json(try await platform.pki.revoke(serialNumber: serial, reason: reason, requester: session.subject)))
         }
         router.post("/admin/identity/device-certificates") { request, context in
             try adminAPI.authorize(request)
@@ -115,7 +116,7 @@ struct PKIRoutes: Sendable {
             var request = request
             let body = try await request.jsonBody(as: RevocationRequest.self, context: context)
             let serial = try context.parameters.require("serial")
-            let reason = try await platform.pki.auditingRevocationRefusals(serialNumber: serial) { () throws(SmartNationError) in
+            let reason = try await platform.pki.auditingRevocationRefusals(serialNumber: serial, requester: nil) { () throws(SmartNationError) in
                 try Self.reason(body.reason)
             }
             return jsonResponse(Self.json(try await platform.pki.revoke(serialNumber: serial, reason: reason)))

@@ -56,7 +56,7 @@ struct PKIRevocationTests {
             _ = try await fixture.pki.revoke(serialNumber: issued.serialNumber, reason: .keyCompromise)
         }
         await #expect(throws: SmartNationError(.identityPKICertificateNotFound)) {
-            _ = try await fixture.pki.revoke(serialNumber: "0123456789abcdef0123456789abcdef", reason: .keyCompromise)
+            _ = try await fixture.pki.revoke(serialNumber: "0123456789abcdef0123456789abcdef", reason: .keyCompromise, requester: fixture.subject)
         }
         for malformed in ["", "xyz", "00", String(repeating: "a", count: 41)] {
             await #expect(throws: SmartNationError(.identityPKISerialMalformed)) {
@@ -67,6 +67,7 @@ struct PKIRevocationTests {
         #expect(audited.map(\.code) == [SmartNationError.Code.identityPKICertificateRevoked, .identityPKICertificateNotFound].map(\.rawValue)
             + Array(repeating: SmartNationError.Code.identityPKISerialMalformed.rawValue, count: 4))
         #expect(audited.last?.serialNumber == String(repeating: "a", count: 41), "the serial as named")
+        #expect(audited.map(\.requester) == [nil, fixture.subject, nil, nil, nil, nil], "a citizen's refused request names them")
         #expect(try await fixture.pki.currentCRL() == crl)
         #expect(try await fixture.pki.certificate(serialNumber: issued.serialNumber)?.revocation?.reason == .superseded)
     }

@@ -7,7 +7,7 @@ public struct DeviceRegistrationRejected: BusEvent, Hashable {
     public static let eventType = "sg.smartnation.identity.device.registration_rejected"
     /// The citizen whose session asked.
     public var subject: String
-    /// The device id as the request named it, at most 64 characters of it.
+    /// The device id as the request named it, at most 64 bytes of it.
     public var deviceID: String
     /// The stable error code of the refusal.
     public var code: String

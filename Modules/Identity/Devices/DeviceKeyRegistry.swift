@@ -39,7 +39,7 @@ public struct DeviceKeyRegistry: Sendable {
         } catch {
             guard error.httpStatus < 500 else { throw error }
             try await auditTrail.recordAudit(try CloudEvent(
-                DeviceRegistrationRejected(subject: subject, deviceID: String(deviceID.prefix(64)), code: error.code.rawValue),
+                DeviceRegistrationRejected(subject: subject, deviceID: deviceID.prefix(utf8ByteCount: 64), code: error.code.rawValue),
                 source: identityEventSource, subject: subject, time: clock()))
             throw error
         }
@@ -53,7 +53,7 @@ public struct DeviceKeyRegistry: Sendable {
             throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed"])
         }
         let key = DeviceKey(
-            deviceID: deviceID, subject: subject, displayName: String(displayName.prefix(64)), publicKey: publicKey,
+            deviceID: deviceID, subject: subject, displayName: displayName.prefix(utf8ByteCount: 256), publicKey: publicKey,
             registeredAt: clock(), revokedAt: nil)
         try await store.insert(key, liveKeysMax: Self.devicesPerCitizenMax)
         return key

@@ -104,7 +104,8 @@ extension OpenIDProvider {
     /// ``OpenIDProvider/userCodeFreeFailures`` wrong codes the citizen is refused with
     /// `identity.oauth.user_code_attempts_exceeded` (429) for a doubling time. A right code counts
     /// for nothing but does not clear the wrong ones before it (they are forgotten a day after the
-    /// last): looking up a code the citizen already knows would otherwise reset the limit at will.
+    /// citizen's last use of a user code, right or wrong): looking up a code the citizen already
+    /// knows would otherwise reset the limit at will.
     private func withUserCodeAttempt<Result: Sendable>(
         by subject: String, _ body: () async throws(SmartNationError) -> Result
     ) async throws(SmartNationError) -> Result {

@@ -136,7 +136,7 @@ public struct NationalPKI: Sendable {
         } catch {
             guard error.httpStatus < 500 else { throw error }
             let event = try CloudEvent(
-                CertificateRequestRejected(kind: kind, subject: String(subject.prefix(Self.subjectLengthMax)), code: error.code.rawValue),
+                CertificateRequestRejected(kind: kind, subject: subject.prefix(utf8ByteCount: Self.subjectLengthMax), code: error.code.rawValue),
                 source: identityEventSource, time: clock())
             try await store.recordAudit(event)
             throw error
@@ -183,29 +183,32 @@ public struct NationalPKI: Sendable {
     }
 
     /// Revokes a certificate and reissues the CRL, in one step with the `certificate.revoked` event.
-    /// A refusal is audited as ``CertificateRevocationRejected``.
+    /// A refusal is audited as ``CertificateRevocationRejected``, naming `requester` (the citizen
+    /// subject asking, `nil` for an operator).
     ///
     /// - Throws: ``SmartNationError/Code/identityPKICertificateNotFound`` for a serial never issued,
     ///   ``SmartNationError/Code/identityPKICertificateRevoked`` when it is revoked already.
-    public func revoke(serialNumber: String, reason: RevocationReason) async throws(SmartNationError) -> IssuedCertificate {
-        try await auditingRevocationRefusals(serialNumber: serialNumber) { () async throws(SmartNationError) in
+    public func revoke(serialNumber: String, reason: RevocationReason, requester: String? = nil) async throws(SmartNationError) -> IssuedCertificate {
+        try await auditingRevocationRefusals(serialNumber: serialNumber, requester: requester) { () async throws(SmartNationError) in
             try await revokeUnaudited(serialNumber: serialNumber, reason: reason)
         }
     }
 
-    /// Runs `body`, a caller's checks of a revocation request for `serialNumber` (that the
-    /// certificate is the caller's, that the reason is one of RFC 5280's), auditing a refusal as
-    /// ``CertificateRevocationRejected`` as ``revoke(serialNumber:reason:)`` audits its own.
+    /// Runs `body`, a caller's checks of a revocation request for `serialNumber` by `requester`
+    /// (that the certificate is the caller's, that the reason is one of RFC 5280's), auditing a
+    /// refusal as ``CertificateRevocationRejected`` as ``revoke(serialNumber:reason:requester:)``
+    /// audits its own.
     public func auditingRevocationRefusals<Result: Sendable>(
-        serialNumber: String, _ body: () async throws(SmartNationError) -> Result
+        serialNumber: String, requester: String?, _ body: () async throws(SmartNationError) -> Result
     ) async throws(SmartNationError) -> Result {
         do {
             return try await body()
         } catch {
             guard error.httpStatus < 500 else { throw error }
             try await store.recordAudit(try CloudEvent(
-                CertificateRevocationRejected(serialNumber: String(serialNumber.prefix(64)), code: error.code.rawValue),
-                source: identityEventSource, time: clock()))
+                CertificateRevocationRejected(
+                    serialNumber: serialNumber.prefix(utf8ByteCount: 64), requester: requester, code: error.code.rawValue),
+                source: identityEventSource, subject: requester, time: clock()))
             throw error
         }
     }

@@ -43,8 +43,10 @@ public struct CertificateRequestRejected: BusEvent, Hashable {
 /// serial or reason): the audit trail of bad input. Nothing was revoked.
 public struct CertificateRevocationRejected: BusEvent, Hashable {
     public static let eventType = "sg.smartnation.identity.certificate.revocation_rejected"
-    /// The serial number as the request named it, at most 64 characters of it.
+    /// The serial number as the request named it, at most 64 bytes of it.
     public var serialNumber: String
+    /// The citizen subject who asked; absent when an operator did.
+    public var requester: String?
     /// The stable error code of the refusal.
     public var code: String
 }

@@ -15,3 +15,21 @@ extension String {
         }
     }
 }
+
+extension String {
+    /// The longest prefix of the string whose UTF-8 is at most `byteCount` bytes, cut between
+    /// Unicode scalars: what an audit event keeps of a value a caller sent, however long.
+    /// (`prefix(_:)` counts characters, and one character may hold any number of combining marks.)
+    public func prefix(utf8ByteCount byteCount: Int) -> String {
+        precondition(byteCount >= 0, "a byte count is never negative")
+        guard utf8.count > byteCount else { return self }
+        var kept = String.UnicodeScalarView()
+        var used = 0
+        for scalar in unicodeScalars {
+            used += UTF8.width(scalar)
+            guard used <= byteCount else { break }
+            kept.append(scalar)
+        }
+        return String(kept)
+    }
+}
