@@ -15,7 +15,8 @@ import SmartNationHTTP
 /// - `DELETE /devices/{device_id}` (session): revokes it; 204.
 /// - `POST /device-challenges`: `{"device_id"}`; 201 with the nonce, its expiry and `signed_bytes`
 ///   (base64), the exact bytes the device signs; 404 `identity.device.not_active` when no live device
-///   has that id, 400 `identity.device.id_invalid` when it is malformed (nothing stored either way).
+///   has that id, 400 `identity.device.id_invalid` when it is malformed (nothing stored either way),
+///   429 `identity.device.challenge_limit` while the device holds 8 unanswered ones.
 /// - `POST /device-sessions`: `{"nonce", "signature"}`, the signature ECDSA P-256 SHA-256 in DER,
 ///   base64; 201 with a session as `POST /sessions` answers, its methods `["hwk"]`.
 struct DeviceAPI: Sendable {

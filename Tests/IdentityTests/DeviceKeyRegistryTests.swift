@@ -164,6 +164,27 @@ struct DeviceKeyRegistryTests {
         #expect(try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_challenge") } == 0)
     }
 
+    @Test("a device holds at most so many unanswered challenges: past it 429, until one is answered or expires")
+    func outstandingChallengeLimit() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = P256.Signing.PrivateKey()
+        _ = try await fixture.devices.register(
+            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        var issued: [DeviceChallenge] = []
+        for _ in 0..<DeviceKeyRegistry.outstandingChallengesMax {
+            issued.append(try await fixture.devices.challenge(deviceID: "phone", purpose: "login"))
+        }
+        await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login") }
+        #expect(try await fixture.devices.login(
+            nonce: issued[0].nonce, signature: try key.signature(for: issued[0].signedBytes).derRepresentation, clientAddress: "198.51.100.7")
+            == .verified(subject: fixture.subject))
+        _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login") }
+        fixture.clock.advance(by: DeviceKeyRegistry.challengeLifetime + 1)
+        _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+    }
+
     @Test("concurrent registrations cannot pass the device limit together")
     func concurrentRegistrationsKeepTheLimit() async throws {
         let fixture = try await DeviceFixture.make()

@@ -6,6 +6,9 @@ import SmartNationCore
 public struct DeviceKeyRegistry: Sendable {
     /// How long a challenge may be answered.
     public static let challengeLifetime: TimeInterval = 120
+    /// The most unanswered, unexpired challenges one device may hold: past it, 429
+    /// `identity.device.challenge_limit` until one is answered or expires.
+    public static let outstandingChallengesMax = 8
     /// The most live devices one citizen may register.
     public static let devicesPerCitizenMax = 10
 
@@ -74,7 +77,9 @@ public struct DeviceKeyRegistry: Sendable {
 
     /// Issues a challenge for a live registered device to sign. A malformed device id or purpose is
     /// refused with its own code; an id no live device holds with
-    /// ``SmartNationError/Code/identityDeviceNotActive`` (404) — nothing is stored for it.
+    /// ``SmartNationError/Code/identityDeviceNotActive`` (404) — nothing is stored for it; a device
+    /// holding ``outstandingChallengesMax`` unanswered ones with
+    /// ``SmartNationError/Code/identityDeviceChallengeLimit`` (429).
     public func challenge(deviceID: String, purpose: String) async throws(SmartNationError) -> DeviceChallenge {
         try Self.checkDeviceID(deviceID)
         guard !purpose.isEmpty, purpose.utf8.count <= 64, !purpose.contains("\n") else {
@@ -86,7 +91,7 @@ public struct DeviceKeyRegistry: Sendable {
         let challenge = DeviceChallenge(
             nonce: RandomToken.make(), deviceID: deviceID, purpose: purpose,
             expiresAt: Date(timeIntervalSince1970: (clock().timeIntervalSince1970 + Self.challengeLifetime).rounded(.down)))
-        try await store.insert(challenge)
+        try await store.insert(challenge, outstandingMax: Self.outstandingChallengesMax)
         return challenge
     }
 

@@ -51,6 +51,8 @@ extension SmartNationError.Code {
     public static let identityDeviceIDInvalid = Self("identity.device.id_invalid")
     /// A challenge purpose is malformed: 1 to 64 characters, no line break.
     public static let identityDevicePurposeInvalid = Self("identity.device.purpose_invalid")
+    /// The device holds as many unanswered challenges as it may.
+    public static let identityDeviceChallengeLimit = Self("identity.device.challenge_limit")
     /// A device's public key is not a P-256 key in X9.63 form.
     public static let identityDeviceKeyInvalid = Self("identity.device.key_invalid")
     /// The device id is already registered.

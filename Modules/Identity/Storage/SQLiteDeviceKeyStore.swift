@@ -73,12 +73,19 @@ public struct SQLiteDeviceKeyStore: DeviceKeyStore {
         }
     }
 
-    public func insert(_ challenge: DeviceChallenge) async throws(SmartNationError) {
+    public func insert(_ challenge: DeviceChallenge, outstandingMax: Int) async throws(SmartNationError) {
+        let issuedAt = challenge.expiresAt.timeIntervalSince1970 - DeviceKeyRegistry.challengeLifetime
         do {
             try await database.write { db in
                 try db.execute(
                     sql: "DELETE FROM device_challenge WHERE expires_at < ?",
                     arguments: [challenge.expiresAt.timeIntervalSince1970 - 2 * DeviceKeyRegistry.challengeLifetime])
+                let outstanding = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM device_challenge WHERE device_id = ? AND expires_at > ? AND used = 0",
+                    arguments: [challenge.deviceID, issuedAt]) ?? 0
+                guard outstanding < outstandingMax else {
+                    throw SmartNationError(.identityDeviceChallengeLimit, parameters: ["maximum": String(outstandingMax)], httpStatus: 429)
+                }
                 try db.execute(
                     sql: "INSERT INTO device_challenge (nonce, device_id, purpose, expires_at) VALUES (?, ?, ?, ?)",
                     arguments: [challenge.nonce, challenge.deviceID, challenge.purpose, challenge.expiresAt.timeIntervalSince1970])
