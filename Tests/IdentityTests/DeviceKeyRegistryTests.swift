@@ -29,6 +29,13 @@ private struct DeviceFixture {
                 clock: { clock.now }))
     }
 
+    /// Registers a new key as the citizen's device `phone`; returns its private half.
+    func registerPhone() async throws -> P256.Signing.PrivateKey {
+        let key = P256.Signing.PrivateKey()
+        _ = try await devices.register(deviceID: "phone", subject: subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        return key
+    }
+
     func remove() {
         environment.remove()
     }
@@ -95,9 +102,7 @@ struct DeviceKeyRegistryTests {
     func refusals() async throws {
         let fixture = try await DeviceFixture.make()
         defer { fixture.remove() }
-        let key = P256.Signing.PrivateKey()
-        _ = try await fixture.devices.register(
-            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        let key = try await fixture.registerPhone()
 
         let late = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
         fixture.clock.advance(by: DeviceKeyRegistry.challengeLifetime + 1)
@@ -128,9 +133,7 @@ struct DeviceKeyRegistryTests {
         defer { fixture.remove() }
         let clock = fixture.clock
         let sessions = SessionManager(store: SQLiteSessionStore(database: fixture.database), clock: { clock.now })
-        let key = P256.Signing.PrivateKey()
-        _ = try await fixture.devices.register(
-            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        let key = try await fixture.registerPhone()
         let session = try await sessions.open(subject: fixture.subject, methods: ["pwd"])
         let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: DeviceChallenge.loginPurpose)
 
@@ -146,9 +149,7 @@ struct DeviceKeyRegistryTests {
     func challengeRefusals() async throws {
         let fixture = try await DeviceFixture.make()
         defer { fixture.remove() }
-        let key = P256.Signing.PrivateKey()
-        _ = try await fixture.devices.register(
-            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        let key = try await fixture.registerPhone()
         let cases: [(deviceID: String, purpose: String, SmartNationError.Code)] = [
             ("phone\nlogin", "login", .identityDeviceIDInvalid), (String(repeating: "a", count: 65), "login", .identityDeviceIDInvalid),
             ("", "login", .identityDeviceIDInvalid), ("télé", "login", .identityDeviceIDInvalid),
@@ -168,9 +169,7 @@ struct DeviceKeyRegistryTests {
     func outstandingChallengeLimit() async throws {
         let fixture = try await DeviceFixture.make()
         defer { fixture.remove() }
-        let key = P256.Signing.PrivateKey()
-        _ = try await fixture.devices.register(
-            deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
+        let key = try await fixture.registerPhone()
         var issued: [DeviceChallenge] = []
         for _ in 0..<DeviceKeyRegistry.outstandingChallengesMax {
             issued.append(try await fixture.devices.challenge(deviceID: "phone", purpose: "login"))
