@@ -174,7 +174,7 @@ public enum IdentityDatabase {
             try db.execute(sql: "ALTER TABLE credential ADD COLUMN totp_pending_expires_at REAL")
         }
         migrator.registerMigration("identity v19: outstanding challenges per device") { db in
-            try db.execute(sql: "CREATE INDEX device_challenge_device ON device_challenge (device_id, expires_at)")
+            try db.execute(sql: "CREATE INDEX device_challenge_device ON device_challenge (device_id, used, expires_at)")
         }
         return migrator
     }
