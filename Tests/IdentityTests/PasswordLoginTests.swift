@@ -49,6 +49,15 @@ private struct LoginFixture {
         return TOTPGenerator(secret: try TOTPSecret(base32: secret))
     }
 
+    /// A login for the fixture's citizen with `password` set, a confirmed TOTP secret and a set of
+    /// recovery codes, returned with it.
+    func loginWithRecoveryCodes(password: String) async throws -> (PasswordLogin, [String]) {
+        let login = try login()
+        try await login.setPassword(password, for: subject)
+        _ = try await enrolConfirmedTOTP(login)
+        return (login, try await login.issueRecoveryCodes(for: subject))
+    }
+
     /// Enrols and confirms a TOTP secret for the fixture's citizen, as the citizen app does.
     func enrolConfirmedTOTP(_ login: PasswordLogin) async throws -> TOTPGenerator {
         let authenticator = try authenticator(of: try await login.enrolTOTP(for: subject))
@@ -186,10 +195,7 @@ struct PasswordLoginTests {
     func recoveryCodes() async throws {
         let fixture = try await LoginFixture.make()
         defer { fixture.remove() }
-        let login = try fixture.login()
-        try await login.setPassword(Self.password, for: fixture.subject)
-        _ = try await fixture.enrolConfirmedTOTP(login)
-        let codes = try await login.issueRecoveryCodes(for: fixture.subject)
+        let (login, codes) = try await fixture.loginWithRecoveryCodes(password: Self.password)
         #expect(codes.count == RecoveryCodes.countDefault)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0].lowercased(), clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
@@ -207,10 +213,7 @@ struct PasswordLoginTests {
     func entityRefusedBeforeSecondFactor() async throws {
         let fixture = try await LoginFixture.make()
         defer { fixture.remove() }
-        let login = try fixture.login()
-        try await login.setPassword(Self.password, for: fixture.subject)
-        _ = try await fixture.enrolConfirmedTOTP(login)
-        let codes = try await login.issueRecoveryCodes(for: fixture.subject)
+        let (login, codes) = try await fixture.loginWithRecoveryCodes(password: Self.password)
         let refusals: [SmartNationError] = [
             SmartNationError(.identityUENMalformed), SmartNationError(.identityBusinessNotFound, httpStatus: 404),
             SmartNationError(.identityBusinessNotRepresentative, httpStatus: 403),

@@ -219,10 +219,11 @@ public struct PasswordLogin: Sendable {
             }
             let verification = TOTPGenerator(secret: try Self.storedSecret(secretText))
                 .verify(oneTimeCode, at: now, lastUsedStep: stored.totpLastStep)
+            let recoveryCodeHash = RecoveryCodes.hash(oneTimeCode)
             if case .accepted(let step) = verification {
                 presented = .totpStep(step)
-            } else if try await credentials.hasRecoveryCode(hash: RecoveryCodes.hash(oneTimeCode), subject: citizen.subject) {
-                presented = .recoveryCode(hash: RecoveryCodes.hash(oneTimeCode))
+            } else if try await credentials.hasRecoveryCode(hash: recoveryCodeHash, subject: citizen.subject) {
+                presented = .recoveryCode(hash: recoveryCodeHash)
             } else {
                 let reason = verification == .rejected ? "wrong_second_factor" : "replayed_second_factor"
                 try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
