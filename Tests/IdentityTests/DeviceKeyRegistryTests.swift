@@ -149,7 +149,7 @@ struct DeviceKeyRegistryTests {
     func challengeRefusals() async throws {
         let fixture = try await DeviceFixture.make()
         defer { fixture.remove() }
-        let key = try await fixture.registerPhone()
+        _ = try await fixture.registerPhone()
         let cases: [(deviceID: String, purpose: String, SmartNationError.Code)] = [
             ("phone\nlogin", "login", .identityDeviceIDInvalid), (String(repeating: "a", count: 65), "login", .identityDeviceIDInvalid),
             ("", "login", .identityDeviceIDInvalid), ("télé", "login", .identityDeviceIDInvalid),

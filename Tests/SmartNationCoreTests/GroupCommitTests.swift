@@ -26,7 +26,9 @@ private final class CommitCounter: TransactionObserver, Sendable {
 }
 
 /// A database with one table, a group commit over it, and a first work that holds the writer until
-/// released, so the works submitted meanwhile wait together.
+/// released, so the works submitted meanwhile wait together. The first work leads its group on its
+/// caller's thread, so holding it blocks a thread of Swift's cooperative pool (one per core); the
+/// suite runs its tests one at a time so that it never blocks more than one.
 private struct Fixture {
     let directory: TemporaryDirectory
     let pool: DatabasePool
@@ -88,7 +90,7 @@ private struct Fixture {
     func remove() { directory.remove() }
 }
 
-@Suite("Group commit: concurrent write transactions committed together")
+@Suite("Group commit: concurrent write transactions committed together", .serialized)
 struct GroupCommitTests {
     @Test("works waiting together commit in shared transactions of at most groupSizeMax, in order, each seeing the ones before it")
     func grouped() async throws {
@@ -130,6 +132,26 @@ struct GroupCommitTests {
         }
         let stored = try await fixture.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM entry ORDER BY n") }
         #expect(stored == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10], "the failed work left nothing; the rest of its group committed")
+    }
+
+    @Test("callers arriving at random moments, many at once: every work runs exactly once and every caller returns", .timeLimit(.minutes(1)))
+    func manyCallers() async throws {
+        let fixture = try Fixture(groupSizeMax: 8)
+        defer { fixture.remove() }
+        let groupCommit = fixture.groupCommit
+        let callers = 400
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<callers {
+                group.addTask {
+                    if index % 3 == 0 { await Task.yield() }
+                    _ = try await groupCommit.write { db in try Fixture.insert(index + 1, in: db) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stored = try await fixture.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM entry ORDER BY n") }
+        #expect(stored == Array(1...callers))
+        #expect(fixture.counter.commits.withLock { $0 } <= callers)
     }
 
     @Test("an idle writer runs a lone work at once, and a lone failing work fails once")

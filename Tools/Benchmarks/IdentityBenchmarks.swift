@@ -78,6 +78,10 @@ struct IdentityBenchmarks {
         table.add("device-key logins (challenge, sign, verify, audit)", rate: deviceRate, baseline: "openssl speed ecdsap256 verify",
                   baselineRate: openssl.verifyRate, target: "—")
 
+        let inProcess = try await tokenRequestsInProcess(platform: platform, subject: citizen.subject)
+        table.add("token requests in process, one at a time (no HTTP)", rate: inProcess,
+                  baseline: "their ES256 work alone: 2 table verifies + 1 ID token signed, from the rates above",
+                  baselineRate: 1 / (2 / tableRate + 1 / signRate), target: "—")
         let http = try await tokenEndpointOverHTTP(platform: platform, subject: citizen.subject, repetitions: repetitions)
         table.add("token endpoint over HTTP (private_key_jwt + DPoP + PKCE)", rate: http.token,
                   baseline: "a route doing only its ES256 work (2 verifies + 1 sign), same server", baselineRate: http.es256, target: "≥ 5,000/s")
@@ -152,7 +156,7 @@ struct IdentityBenchmarks {
         var tokenRates: [Double] = []
         for _ in 0..<max(1, repetitions) {
             let preparation = ContinuousClock.now
-            let requests = try await prepareTokenRequests(platform: platform, client: client, clientID: clientID, subject: subject)
+            let requests = try await prepareTokenRequests(platform: platform, client: client, clientID: clientID, subject: subject, count: httpRequests)
             let prepared = ContinuousClock.now - preparation
             print(String(
                 format: "in process, %d tasks: %.0f pushed requests + approvals/s (made the %d codes for the HTTP run)",
@@ -187,14 +191,47 @@ struct IdentityBenchmarks {
         return (median(tokenRates), median(es256Rates), median(helloRates))
     }
 
+    /// Token requests made by calling the provider directly, one at a time, for a client of their
+    /// own: what the endpoint itself costs, without HTTP, thread hand-offs between requests or a load
+    /// generator on the same cores. Prints the rate and the process's CPU per request; returns the rate.
+    private func tokenRequestsInProcess(platform: IdentityPlatform, subject: String) async throws -> Double {
+        let client = BenchClient()
+        let clientID = try await platform.openID.clients.register(ClientRegistration(
+            name: "Bench in process", redirectURIs: [Self.redirectURI], scopes: ["openid", "name"], jwks: client.jwks)).client.clientID
+        let count = max(1, httpRequests / 10)
+        let lines = try await prepareTokenRequests(platform: platform, client: client, clientID: clientID, subject: subject, count: count)
+        let requests = lines.map { line in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            var form: [String: String] = [:]
+            for pair in parts[1].split(separator: "&") {
+                let nameAndValue = pair.split(separator: "=", maxSplits: 1)
+                form[String(nameAndValue[0])] = String(nameAndValue[1]).removingPercentEncoding
+            }
+            return (proof: String(parts[0]), form: form)
+        }
+        let cpuBefore = ProcessCPU.seconds()
+        let started = ContinuousClock.now
+        for request in requests {
+            _ = try await platform.openID.token(
+                form: request.form,
+                credentials: ClientCredentials(assertionType: request.form["client_assertion_type"], assertion: request.form["client_assertion"]),
+                dpopProof: request.proof)
+        }
+        let elapsed = ContinuousClock.now - started
+        print(String(format: "token requests in process, one at a time: %.0f/s, %.0f µs CPU per request",
+                     Double(count) / elapsed.seconds, (ProcessCPU.seconds() - cpuBefore) / Double(count) * 1e6))
+        return Double(count) / elapsed.seconds
+    }
+
     /// How long `wrk` loads the server in each run.
     static let loadSeconds = 2
     /// `wrk` lines (`<DPoP proof>\t<form body>`): PAR, approval and code in process, `concurrency` at a time.
     /// The lines are in the order their codes were issued, as clients redeem codes moments after the
     /// redirect: a code, its assertion and its proof are then among the newest rows, not spread over
     /// the tables as the workers' interleaved batches would be.
-    private func prepareTokenRequests(platform: IdentityPlatform, client: BenchClient, clientID: String, subject: String) async throws -> [String] {
-        let count = httpRequests
+    private func prepareTokenRequests(
+        platform: IdentityPlatform, client: BenchClient, clientID: String, subject: String, count: Int
+    ) async throws -> [String] {
         let openID = platform.openID
         return try await withThrowingTaskGroup(of: [(issuedAt: ContinuousClock.Instant, line: String)].self) { group in
             for worker in 0..<concurrency {

@@ -110,7 +110,9 @@ extension OpenIDProvider {
     /// (``GroupCommit``), and no separate read: the `jti`s are claimed, the grant and its citizen
     /// read, the code or refresh token spent and the new tokens stored together on the writer's
     /// connection, whose page cache — unlike a reader's after a write — stays warm. The ID token is
-    /// signed after the commit. A refused request is then audited, its `jti`s claimed.
+    /// signed after the commit. A refused request is then audited, its `jti`s claimed. The shared
+    /// transaction runs on the thread of the request whose turn it is, which it blocks meanwhile (a
+    /// few statements): the daemon calls this from `RequestExecutor`'s threads.
     public func token(form: [String: String], credentials: ClientCredentials, dpopProof: String?) async throws(SmartNationError) -> TokenResponse {
         try await audited(endpoint: "token", clientID: credentials.basic?.clientID ?? credentials.clientID) { (replayKeys: inout [SingleUseKey]) async throws(SmartNationError) in
             let authenticated = try await authenticator.verify(credentials)
