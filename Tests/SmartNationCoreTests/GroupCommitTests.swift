@@ -134,7 +134,7 @@ struct GroupCommitTests {
         #expect(stored == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10], "the failed work left nothing; the rest of its group committed")
     }
 
-    @Test("callers arriving at random moments, many at once: every work runs exactly once and every caller returns", .timeLimit(.minutes(1)))
+    @Test("callers arriving at random moments, many at once: every work runs exactly once and every caller returns")
     func manyCallers() async throws {
         let fixture = try Fixture(groupSizeMax: 8)
         defer { fixture.remove() }
