@@ -200,14 +200,9 @@ struct IdentityBenchmarks {
             name: "Bench in process", redirectURIs: [Self.redirectURI], scopes: ["openid", "name"], jwks: client.jwks)).client.clientID
         let count = max(1, httpRequests / 10)
         let lines = try await prepareTokenRequests(platform: platform, client: client, clientID: clientID, subject: subject, count: count)
-        let requests = lines.map { line in
+        let requests = try lines.map { line in
             let parts = line.split(separator: "\t", maxSplits: 1)
-            var form: [String: String] = [:]
-            for pair in parts[1].split(separator: "&") {
-                let nameAndValue = pair.split(separator: "=", maxSplits: 1)
-                form[String(nameAndValue[0])] = String(nameAndValue[1]).removingPercentEncoding
-            }
-            return (proof: String(parts[0]), form: form)
+            return (proof: String(parts[0]), form: try FormURLEncoding.parameters(parts[1].utf8))
         }
         let cpuBefore = ProcessCPU.seconds()
         let started = ContinuousClock.now

@@ -75,26 +75,13 @@ public final class GroupCommit: Sendable {
                 outcome.withLock { $0 = .success(value) }
             },
             fail: { error in outcome.withLock { $0 = .failure(error) } })
-        let leadsAtOnce = state.withLock { state in
-            guard !state.leading else { return false }
-            state.leading = true
-            return true
-        }
-        if leadsAtOnce {
+        if takeTurn(orQueue: nil) {
             lead(with: own)
         } else {
             let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
                 var waiting = own
                 waiting.wake = continuation
-                let leads = state.withLock { state in
-                    guard !state.leading else {
-                        state.waiting.append(waiting)
-                        return false
-                    }
-                    state.leading = true
-                    return true
-                }
-                if leads { continuation.resume(returning: .lead) }
+                if takeTurn(orQueue: waiting) { continuation.resume(returning: .lead) }
             }
             if turn == .lead { lead(with: own) }
         }
@@ -102,6 +89,19 @@ public final class GroupCommit: Sendable {
             preconditionFailure("a group commit caller went on before its work ran")
         }
         return try result.get()
+    }
+
+    /// Takes the turn when no caller has it and returns `true`; otherwise queues `waiting`, if
+    /// given, to be run or handed the turn, and returns `false`.
+    private func takeTurn(orQueue waiting: Work?) -> Bool {
+        state.withLock { state in
+            guard !state.leading else {
+                if let waiting { state.waiting.append(waiting) }
+                return false
+            }
+            state.leading = true
+            return true
+        }
     }
 
     /// With the turn: runs `own` and the works waiting (up to ``groupSizeMax``) in one transaction
