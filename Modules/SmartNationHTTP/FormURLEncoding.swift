@@ -40,6 +40,11 @@ public enum FormURLEncoding {
 
     /// One decoded component: `+` is a space and `%XX` a byte; `nil` when malformed or not UTF-8.
     public static func decode(_ component: some Collection<UInt8>) -> String? {
+        // Most components (client assertions, codes, verifiers: base64url) escape nothing: their
+        // bytes are their text, taken without a copy.
+        guard component.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
+            return String(validatingUTF8Bytes: component)
+        }
         var bytes = [UInt8]()
         bytes.reserveCapacity(component.count)
         var index = component.startIndex

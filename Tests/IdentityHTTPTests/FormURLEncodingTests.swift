@@ -16,6 +16,15 @@ struct FormURLEncodingTests {
         #expect(throws: FormURLEncoding.Failure.malformedEncoding) { try FormURLEncoding.parameters(Array(body.utf8)) }
     }
 
+    @Test("takes a component with nothing escaped as it is, raw UTF-8 included, and refuses raw bytes that are not UTF-8")
+    func unescapedComponents() throws {
+        let form = try FormURLEncoding.parameters(Array("code=AbC-_.~09&city=新加坡".utf8))
+        #expect(form == ["code": "AbC-_.~09", "city": "新加坡"])
+        for raw: [UInt8] in [[0x61, 0x3D, 0xFF], [0x61, 0x3D, 0x62, 0xC3], [0xC0, 0xAF, 0x3D, 0x31], [0x61, 0x3D, 0xED, 0xA0, 0x80]] {
+            #expect(throws: FormURLEncoding.Failure.malformedEncoding) { try FormURLEncoding.parameters(raw) }
+        }
+    }
+
     @Test("refuses a repeated name, even when written differently, and more than the parameter limit")
     func refusesRepeatsAndFloods() {
         #expect(throws: FormURLEncoding.Failure.repeated("code")) { try FormURLEncoding.parameters(Array("code=1&co%64e=2".utf8)) }
