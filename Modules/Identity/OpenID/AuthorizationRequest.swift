@@ -67,20 +67,8 @@ enum PKCE {
 
     /// Whether `verifier` (43 to 128 unreserved characters) hashes to `challenge`.
     static func verify(_ verifier: String, against challenge: String) -> Bool {
-        guard (43...128).contains(verifier.utf8.count), verifier.utf8.allSatisfy(isUnreserved) else { return false }
+        guard (43...128).contains(verifier.utf8.count), verifier.utf8.allSatisfy(\.isURIUnreserved) else { return false }
         let computed = RandomToken.hashBase64URL(verifier)
         return constantTimeEquals(Array(computed.utf8), Array(challenge.utf8))
-    }
-
-    /// RFC 7636 §4.1's `unreserved`: `ALPHA / DIGIT / "-" / "." / "_" / "~"`. A range test, not a
-    /// set built per call: every token request checks its verifier.
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
     }
 }

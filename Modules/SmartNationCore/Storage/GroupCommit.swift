@@ -108,21 +108,20 @@ public final class GroupCommit: Sendable {
     /// on the calling thread, wakes their callers, then hands the turn to the first caller still
     /// waiting, or gives it up.
     private func lead(with own: Work) {
-        let others = state.withLock { state in
+        let group = state.withLock { state in
             assert(state.leading, "only the caller with the turn leads a group")
             let count = min(state.waiting.count, groupSizeMax - 1)
-            let others = Array(state.waiting.prefix(count))
+            var group = [own]
+            group.reserveCapacity(count + 1)
+            group.append(contentsOf: state.waiting.prefix(count))
             state.waiting.removeFirst(count)
-            return others
+            return group
         }
-        let group = [own] + others
         writer.writeWithoutTransaction { db in Self.commitIsolatingFailures(group, in: db) }
-        for work in others { work.wake?.resume(returning: .ran) }
+        for work in group.dropFirst() { work.wake?.resume(returning: .ran) }
         let next = state.withLock { state in
-            guard let next = state.waiting.popFirst() else {
-                state.leading = false
-                return nil as Work?
-            }
+            let next = state.waiting.popFirst()
+            if next == nil { state.leading = false }
             return next
         }
         next?.wake?.resume(returning: .lead)
