@@ -204,6 +204,8 @@ struct AuthorizationPages: Sendable {
     private static func englishNotice(_ code: SmartNationError.Code) -> String {
         switch code {
         case .identityLoginSecondFactorRequired: "Enter the one-time code from your authenticator app."
+        case .identityLoginSecondFactorWrong: "The one-time code is not right."
+        case .identityLoginSecondFactorReplayed: "This one-time code was used already. Wait for the next one."
         case .identityLoginLockedOut: "Too many attempts. Try again later."
         case .identityLoginAccountClosed: "This account is closed."
         case .identityBusinessNotRepresentative, .identityBusinessNotFound, .identityUENMalformed:

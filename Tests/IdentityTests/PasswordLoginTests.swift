@@ -142,11 +142,14 @@ struct PasswordLoginTests {
 
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a") == .secondFactorRequired)
         let wrongCode = code == "000000" ? "111111" : "000000"
-        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: wrongCode, clientAddress: "a") == .wrongCredentials)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: wrongCode, clientAddress: "a") == .wrongSecondFactor)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: code, clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
-        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: code, clientAddress: "a") == .wrongCredentials)
-        #expect(try await fixture.auditReasons() == ["succeeded", "wrong_second_factor", "succeeded", "replayed_second_factor"])
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: code, clientAddress: "a") == .secondFactorReplayed)
+        #expect(LoginOutcome.secondFactorReplayed.refusal?.code == .identityLoginSecondFactorReplayed)
+        #expect(LoginOutcome.wrongSecondFactor.refusal?.code == .identityLoginSecondFactorWrong)
+        #expect(try await fixture.auditReasons()
+            == ["succeeded", "second_factor_required", "wrong_second_factor", "succeeded", "replayed_second_factor"])
     }
 
     @Test("a TOTP enrolment takes effect only once confirmed with a code from it, in time; until then the earlier secret stays in force")
@@ -178,10 +181,10 @@ struct PasswordLoginTests {
         let third = try fixture.authenticator(of: try await login.enrolTOTP(for: fixture.subject))
         try await login.confirmTOTP(third.code(at: fixture.clock.now), for: fixture.subject)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: third.code(at: fixture.clock.now), clientAddress: "a")
-            == .wrongCredentials, "the confirming code is spent")
+            == .secondFactorReplayed, "the confirming code is spent")
         fixture.clock.advance(by: 30)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: first.code(at: fixture.clock.now), clientAddress: "a")
-            == .wrongCredentials, "the confirmed secret replaced the earlier one")
+            == .wrongSecondFactor, "the confirmed secret replaced the earlier one")
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: third.code(at: fixture.clock.now), clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
         let rejected = try await fixture.database.read { db in
@@ -199,9 +202,9 @@ struct PasswordLoginTests {
         #expect(codes.count == RecoveryCodes.countDefault)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0].lowercased(), clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
-        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0], clientAddress: "a") == .wrongCredentials)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0], clientAddress: "a") == .wrongSecondFactor)
         let replacement = try await login.issueRecoveryCodes(for: fixture.subject)
-        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[1], clientAddress: "a") == .wrongCredentials)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[1], clientAddress: "a") == .wrongSecondFactor)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: replacement[1], clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]))
         let stored = try await fixture.database.read { db in try String.fetchAll(db, sql: "SELECT code_hash FROM recovery_code") }
@@ -234,11 +237,12 @@ struct PasswordLoginTests {
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a", entityCheck: neverRuns)
             == .secondFactorRequired, "whoever lacks the second factor learns nothing of the citizen's businesses")
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: "ZZZZ-ZZZZ-ZZZZ", clientAddress: "a",
-                                      entityCheck: neverRuns) == .wrongCredentials)
+                                      entityCheck: neverRuns) == .wrongSecondFactor)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: codes[0], clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd", "otp"]), "the recovery code was not spent by the refused logins")
         #expect(try await fixture.auditReasons()
-            == ["entity_invalid", "entity_invalid", "not_representative", "wrong_credentials", "wrong_second_factor", "succeeded"])
+            == ["entity_invalid", "entity_invalid", "not_representative", "wrong_credentials", "second_factor_required", "wrong_second_factor",
+                "succeeded"])
     }
 
     @Test("a proof of presence checks the password and the code as a login does, audited with purpose step_up")
@@ -265,7 +269,7 @@ struct PasswordLoginTests {
             default: return nil
             }
         }
-        #expect(purposes == [PasswordLogin.stepUpPurpose, PasswordLogin.stepUpPurpose, PasswordLogin.stepUpPurpose], "no login is recorded for them")
+        #expect(purposes == Array(repeating: PasswordLogin.stepUpPurpose, count: 4), "no login is recorded for them")
     }
 
     @Test("a password stored at an older cost is rehashed at the new cost on login")
@@ -276,7 +280,11 @@ struct PasswordLoginTests {
         #expect(try await fixture.credentials.credentials(subject: fixture.subject).passwordHash?.hasPrefix("pbkdf2-sha256$1000$") == true)
         #expect(try await fixture.login(rounds: 2_000).login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a")
             == .succeeded(subject: fixture.subject, methods: ["pwd"]))
-        #expect(try await fixture.credentials.credentials(subject: fixture.subject).passwordHash?.hasPrefix("pbkdf2-sha256$2000$") == true)
+        let rehashed = try #require(try await fixture.credentials.credentials(subject: fixture.subject).passwordHash)
+        #expect(rehashed.hasPrefix("pbkdf2-sha256$2000$"))
+        #expect(try await fixture.credentials.replacePasswordHash("pbkdf2-sha256$1000$stale", with: "pbkdf2-sha256$3000$other", subject: fixture.subject)
+            == false, "a rehash of a hash no longer stored (the password changed meanwhile) writes nothing")
+        #expect(try await fixture.credentials.credentials(subject: fixture.subject).passwordHash == rehashed)
     }
 
     @Test("with TOTP enrolled, a password stored at an older cost is rehashed only once the second factor passes")
@@ -287,7 +295,7 @@ struct PasswordLoginTests {
         _ = try await fixture.enrolConfirmedTOTP(try fixture.login(rounds: 1_000))
         let login = try fixture.login(rounds: 2_000)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a") == .secondFactorRequired)
-        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: "000000", clientAddress: "a") == .wrongCredentials)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: "000000", clientAddress: "a") == .wrongSecondFactor)
         #expect(try await fixture.credentials.credentials(subject: fixture.subject).passwordHash?.hasPrefix("pbkdf2-sha256$1000$") == true,
                 "a login that did not pass every factor leaves the stored hash as it was")
     }
@@ -311,14 +319,17 @@ struct PasswordLoginTests {
             == .succeeded(subject: fixture.subject, methods: ["pwd"]), "another address is not")
     }
 
-    @Test("a closed account cannot log in")
+    @Test("a closed account cannot log in, and only whoever knows its password is told it is closed")
     func closed() async throws {
         let fixture = try await LoginFixture.make()
         defer { fixture.remove() }
         let login = try fixture.login()
         try await login.setPassword(Self.password, for: fixture.subject)
         _ = try await fixture.registry.close(subject: fixture.subject, reason: "left Singapore")
+        #expect(try await login.login(identifier: "G1612348Q", password: "a guess", oneTimeCode: nil, clientAddress: "a") == .wrongCredentials,
+                "a wrong password is told only that, as for an identifier with no account")
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: "a") == .accountClosed)
+        #expect(try await fixture.auditReasons().filter { $0 != "other" } == ["wrong_credentials", "account_closed"])
     }
 }
 

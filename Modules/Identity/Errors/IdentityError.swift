@@ -69,8 +69,12 @@ extension SmartNationError.Code {
 }
 
 extension SmartNationError.Code {
-    /// The identifier, password or one-time code is wrong (deliberately one code for all three).
+    /// The identifier or password is wrong (deliberately one code for both).
     public static let identityLoginWrongCredentials = Self("identity.login.wrong_credentials")
+    /// The password is right but the one-time code is wrong.
+    public static let identityLoginSecondFactorWrong = Self("identity.login.second_factor_wrong")
+    /// The password and the TOTP code are right, but the code was used before.
+    public static let identityLoginSecondFactorReplayed = Self("identity.login.second_factor_replayed")
     /// The password is right and a second factor is enrolled: send the one-time code too.
     public static let identityLoginSecondFactorRequired = Self("identity.login.second_factor_required")
     /// The account or the client address is locked out for now.
@@ -90,6 +94,8 @@ extension LoginOutcome {
         case .succeeded: nil
         case .secondFactorRequired: SmartNationError(.identityLoginSecondFactorRequired, httpStatus: 401)
         case .wrongCredentials: SmartNationError(.identityLoginWrongCredentials, httpStatus: 401)
+        case .wrongSecondFactor: SmartNationError(.identityLoginSecondFactorWrong, httpStatus: 401)
+        case .secondFactorReplayed: SmartNationError(.identityLoginSecondFactorReplayed, httpStatus: 401)
         case .lockedOut(let until):
             SmartNationError(.identityLoginLockedOut, parameters: ["until": until.formatted(.iso8601)], httpStatus: 429)
         case .accountClosed: SmartNationError(.identityLoginAccountClosed, httpStatus: 403)

@@ -33,6 +33,9 @@ public protocol CredentialStore: AuditTrail {
     func credentials(subject: String) async throws(SmartNationError) -> StoredCredentials
     /// Sets or replaces the password's stored form.
     func setPasswordHash(_ hash: String, subject: String) async throws(SmartNationError)
+    /// Replaces the password's stored form with `hash` only while it is still `current`; returns
+    /// whether it did. A rehash on login uses it, so it cannot undo a password changed meanwhile.
+    func replacePasswordHash(_ current: String, with hash: String, subject: String) async throws(SmartNationError) -> Bool
     /// Keeps a TOTP secret (base32) pending until `expiresAt`, replacing any pending one; the
     /// enrolled secret, if any, stays in force.
     func setPendingTOTPSecret(_ secret: String, expiresAt: Date, subject: String) async throws(SmartNationError)

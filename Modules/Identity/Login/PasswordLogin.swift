@@ -7,12 +7,19 @@ public enum LoginOutcome: Sendable, Hashable {
     case succeeded(subject: String, methods: [String])
     /// The password is right and a second factor is enrolled: ask for the one-time code.
     case secondFactorRequired
-    /// The identifier or password (or code) is wrong. Deliberately one outcome, so that an attacker
-    /// cannot tell a registered identifier from an unregistered one.
+    /// The identifier or password is wrong. Deliberately one outcome, so that an attacker cannot
+    /// tell a registered identifier from an unregistered one.
     case wrongCredentials
+    /// The password is right but the one-time code is neither the current TOTP code (±1 step) nor
+    /// an unused recovery code. Told apart from ``wrongCredentials``: only whoever knows the password
+    /// gets this far, and ``secondFactorRequired`` already tells them the password is right.
+    case wrongSecondFactor
+    /// The password is right and the TOTP code is right but was used before (in this time step or
+    /// a later one): wait for the next code.
+    case secondFactorReplayed
     /// The account or the client address is locked out until this time.
     case lockedOut(until: Date)
-    /// The account is closed.
+    /// The account is closed. Told only to whoever knows its password.
     case accountClosed
     /// The password is right but the citizen may not log in for the business they named: its UEN
     /// is malformed (`identity.uen.malformed`), no business has it (`identity.business.not_found`),
@@ -198,11 +205,6 @@ public struct PasswordLogin: Sendable {
             try await audit(failure: "wrong_credentials", subject: nil, clientAddress: clientAddress, now: now, purpose: purpose)
             return .wrongCredentials
         }
-        guard citizen.status == .active else {
-            try await throttle.refund(keys)
-            try await audit(failure: "account_closed", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
-            return .accountClosed
-        }
         let stored = try await credentials.credentials(subject: citizen.subject)
         guard case .matches(let needsRehash) = hasher.verify(password, against: stored.passwordHash ?? decoyHash),
             stored.passwordHash != nil
@@ -210,11 +212,19 @@ public struct PasswordLogin: Sendable {
             try await audit(failure: "wrong_credentials", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
             return .wrongCredentials
         }
+        // After the password, so that a closed account is told only to whoever knows it: before, any
+        // identifier could be tried for free (refunded, no hash) to learn whether it had an account.
+        guard citizen.status == .active else {
+            try await throttle.refund(keys)
+            try await audit(failure: "account_closed", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
+            return .accountClosed
+        }
         var methods = ["pwd"]
         var presented: PresentedSecondFactor?
         if let secretText = stored.totpSecret {
             guard let oneTimeCode else {
                 try await throttle.refund(keys)
+                try await audit(failure: "second_factor_required", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
                 return .secondFactorRequired
             }
             let verification = TOTPGenerator(secret: try Self.storedSecret(secretText))
@@ -224,10 +234,12 @@ public struct PasswordLogin: Sendable {
                 presented = .totpStep(step)
             } else if try await credentials.hasRecoveryCode(hash: recoveryCodeHash, subject: citizen.subject) {
                 presented = .recoveryCode(hash: recoveryCodeHash)
+            } else if verification == .rejected {
+                try await audit(failure: "wrong_second_factor", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
+                return .wrongSecondFactor
             } else {
-                let reason = verification == .rejected ? "wrong_second_factor" : "replayed_second_factor"
-                try await audit(failure: reason, subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
-                return .wrongCredentials
+                try await audit(failure: "replayed_second_factor", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
+                return .secondFactorReplayed
             }
             methods.append("otp")
         }
@@ -248,12 +260,13 @@ public struct PasswordLogin: Sendable {
         }
         guard spent else {
             try await audit(failure: "replayed_second_factor", subject: citizen.subject, clientAddress: clientAddress, now: now, purpose: purpose)
-            return .wrongCredentials
+            return .secondFactorReplayed
         }
         try await throttle.recordSuccess(keys)
-        // Only a login that passed every factor rewrites the stored hash.
-        if needsRehash, let rehashed = try? hasher.hash(password) {
-            try await credentials.setPasswordHash(rehashed, subject: citizen.subject)
+        // Only a login that passed every factor rewrites the stored hash, and only the hash it
+        // verified: a password changed meanwhile stays changed.
+        if needsRehash, let verified = stored.passwordHash, let rehashed = try? hasher.hash(password) {
+            _ = try await credentials.replacePasswordHash(verified, with: rehashed, subject: citizen.subject)
         }
         try await credentials.recordAudit(
             try CloudEvent(

@@ -49,6 +49,18 @@ public struct SQLiteCredentialStore: CredentialStore {
         }
     }
 
+    public func replacePasswordHash(_ current: String, with hash: String, subject: String) async throws(SmartNationError) -> Bool {
+        do {
+            return try await database.write { db in
+                try db.execute(
+                    sql: "UPDATE credential SET password_hash = ? WHERE subject = ? AND password_hash = ?", arguments: [hash, subject, current])
+                return db.changesCount == 1
+            }
+        } catch {
+            throw SmartNationError.storage(error)
+        }
+    }
+
     public func setPendingTOTPSecret(_ secret: String, expiresAt: Date, subject: String) async throws(SmartNationError) {
         let sealed = sealer.seal(Data(secret.utf8), context: Self.totpContext(subject))
         try await writeForCitizen { db in
