@@ -50,6 +50,11 @@ struct OpenIDConsentAndDeviceTests {
         _ = try await fixture.authorize(scope: "openid name uinfin email", decision: .approve(withholding: [.email, .uinfin]))
         #expect(try await fixture.provider.consents(of: fixture.subject).first?.attributes == [.name],
                 "an attribute consented before and left out now is no longer consented")
+        let earlierInfo = try await fixture.userinfo(tokens.accessToken)
+        #expect(earlierInfo["email"] == nil && earlierInfo["name"] != nil, "the grant issued before loses the withdrawn attribute too")
+        let earlierRefreshed = try await fixture.refresh(tokens.refreshToken)
+        #expect(earlierRefreshed.scope == "openid name")
+        #expect(Set(try await fixture.provider.verifyIDToken(earlierRefreshed.idToken, audience: fixture.client.clientID).attributes.keys) == ["name"])
         let emailAgain = try await fixture.provider.pushAuthorizationRequest(
             form: fixture.parForm(scope: "openid name email"), credentials: fixture.credentials(), dpopProof: nil)
         let pendingEmail = try await fixture.provider.pendingAuthorization(clientID: fixture.client.clientID, requestURI: emailAgain.requestURI)

@@ -78,8 +78,8 @@ extension OpenIDProvider {
     /// the standing consent, and what they were asked for and left out leaves it — unticking an
     /// attribute consented before withdraws it, so the next request for it asks again. Announces the
     /// decision (``ConsentGranted``, with the attributes it shared and those it withdrew) when the
-    /// stored consent changed.
-    /// Grants already issued keep the attributes they were issued with.
+    /// stored consent changed. The client's live grants for the citizen lose what was withdrawn too,
+    /// so the tokens issued under them — userinfo, refreshed ID tokens — release it no more.
     static func recordConsent(
         subject: String, clientID: String, requested: Set<PersonAttribute>, granted: Set<PersonAttribute>, now: Date, in db: Database
     ) throws {
@@ -97,10 +97,25 @@ extension OpenIDProvider {
                 ON CONFLICT (subject, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at
                 """,
             arguments: [subject, clientID, merged.text, now.timeIntervalSince1970])
+        if !withdrawn.isEmpty { try narrowGrants(subject: subject, clientID: clientID, withdrawing: withdrawn, in: db) }
         try Outbox.enqueue(try CloudEvent(
             ConsentGranted(
                 subject: subject, clientID: clientID, attributes: granted.sorted().map(\.rawValue),
                 withdrawn: withdrawn.isEmpty ? nil : withdrawn.sorted().map(\.rawValue)),
             source: identityEventSource, subject: subject, time: now), in: db)
+    }
+
+    /// Takes `withdrawn` out of the scopes of the client's live grants for the citizen.
+    private static func narrowGrants(subject: String, clientID: String, withdrawing withdrawn: Set<PersonAttribute>, in db: Database) throws {
+        let grants = try Row.fetchAll(
+            db, sql: "SELECT grant_id, scopes FROM oidc_grant WHERE subject = ? AND client_id = ? AND revoked_at IS NULL",
+            arguments: [subject, clientID])
+        for grant in grants {
+            let attributes = (try? ScopeSet(parsing: grant["scopes"]))?.attributes ?? []
+            guard !attributes.isDisjoint(with: withdrawn) else { continue }
+            try db.execute(
+                sql: "UPDATE oidc_grant SET scopes = ? WHERE grant_id = ?",
+                arguments: [ScopeSet(attributes: attributes.subtracting(withdrawn)).text, grant["grant_id"] as String])
+        }
     }
 }
