@@ -10,7 +10,8 @@ import SmartNationHTTP
 /// - `POST /devices` (session): `{"device_id", "display_name", "public_key", "password", "otp"}`, the
 ///   key P-256 X9.63 in base64; 201 with the device. A device key logs its citizen in alone, so
 ///   registering one takes the password and, once enrolled, a current code, as a login does
-///   (``PasswordLogin/confirmPresence(of:password:oneTimeCode:clientAddress:)``).
+///   (``PasswordLogin/confirmPresence(of:password:oneTimeCode:clientAddress:)``) — checked, and the
+///   code spent, only after the id, the key and the citizen's device count have passed.
 /// - `GET /devices` (session): the citizen's devices, revoked ones included.
 /// - `DELETE /devices/{device_id}` (session): revokes it; 204.
 /// - `POST /device-challenges`: `{"device_id"}`; 201 with the nonce, its expiry and `signed_bytes`
@@ -59,13 +60,15 @@ struct DeviceAPI: Sendable {
             let session = try await citizenAPI.session(of: request)
             var request = request
             let body = try await request.jsonBody(as: Registration.self, context: context)
-            try await platform.passwordLogin.confirmPresence(
-                of: session.subject, password: body.password, oneTimeCode: body.otp, clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
-            guard let publicKey = Data(base64Encoded: body.publicKey) else {
-                throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed, in base64"])
-            }
+            let clientAddress = context.remoteAddress?.ipAddress ?? "unknown"
+            // A key that is not base64 is refused (and audited) by the registry as any malformed key.
             let device = try await platform.devices.register(
-                deviceID: body.deviceID, subject: session.subject, displayName: body.displayName, publicKey: publicKey)
+                deviceID: body.deviceID, subject: session.subject, displayName: body.displayName,
+                publicKey: Data(base64Encoded: body.publicKey) ?? Data(),
+                confirmingPresence: { () async throws(SmartNationError) in
+                    try await platform.passwordLogin.confirmPresence(
+                        of: session.subject, password: body.password, oneTimeCode: body.otp, clientAddress: clientAddress)
+                })
             return jsonResponse(Self.json(device), status: .created)
         }
         group.get("/devices") { request, _ in
@@ -90,11 +93,11 @@ struct DeviceAPI: Sendable {
         group.post("/device-sessions") { request, context in
             var request = request
             let body = try await request.jsonBody(as: Answer.self, context: context)
-            guard let signature = Data(base64Encoded: body.signature) else {
-                throw SmartNationError(.identityDeviceSignatureInvalid, parameters: ["expected": "a DER ECDSA signature in base64"], httpStatus: 401)
-            }
             let clientAddress = context.remoteAddress?.ipAddress ?? "unknown"
-            let outcome = try await platform.devices.login(nonce: body.nonce, signature: signature, clientAddress: clientAddress)
+            // A signature that is not base64 is a bad signature like any other: the challenge is spent,
+            // the failure counted against the address and audited.
+            let outcome = try await platform.devices.login(
+                nonce: body.nonce, signature: Data(base64Encoded: body.signature) ?? Data(), clientAddress: clientAddress)
             guard case .verified(let subject) = outcome else {
                 throw outcome.refusal ?? SmartNationError(.identityDeviceSignatureInvalid, httpStatus: 401)
             }

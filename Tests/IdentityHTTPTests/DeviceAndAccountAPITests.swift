@@ -60,6 +60,13 @@ struct DeviceAndAccountAPITests {
             #expect(try IdentityHTTPFixture.errorCode(unknown).first == "identity.device.challenge_unknown")
             let forged = try await answer(signingWith: P256.Signing.PrivateKey()).response
             #expect(try IdentityHTTPFixture.errorCode(forged).first == "identity.device.signature_invalid")
+            let garbled = try IdentityHTTPFixture.json(try await fixture.postJSON("/api/identity/device-challenges", ["device_id": "pixel-9"]))
+            let garbledNonce = try #require(garbled["nonce"]?.stringValue)
+            let notBase64 = try await fixture.postJSON("/api/identity/device-sessions", ["nonce": garbledNonce, "signature": "not base64!"])
+            #expect(try IdentityHTTPFixture.errorCode(notBase64).first == "identity.device.signature_invalid")
+            let afterGarbled = try await fixture.postJSON("/api/identity/device-sessions", ["nonce": garbledNonce, "signature": signature])
+            #expect(try IdentityHTTPFixture.errorCode(afterGarbled).first == "identity.device.challenge_replayed",
+                    "a signature that is not even base64 spends its challenge like any bad signature")
 
             #expect(try await fixture.send(.delete, "/api/identity/devices/pixel-9", headers: session).status == .noContent)
             let revoked = try await fixture.postJSON("/api/identity/device-challenges", ["device_id": "pixel-9"])

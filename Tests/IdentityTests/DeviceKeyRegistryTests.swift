@@ -205,20 +205,40 @@ struct DeviceKeyRegistryTests {
         #expect(try await fixture.devices.devices(of: fixture.subject).count == DeviceKeyRegistry.devicesPerCitizenMax)
     }
 
-    @Test("registration refuses bad ids, bad keys, taken ids, unknown citizens and too many devices")
+    @Test("a registration whose presence check refuses stores nothing and answers with the check's refusal")
+    func presenceRefused() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let publicKey = P256.Signing.PrivateKey().publicKey.x963Representation
+        await #expect(throws: SmartNationError(.identityLoginWrongCredentials)) {
+            try await fixture.devices.register(
+                deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: publicKey,
+                confirmingPresence: { () async throws(SmartNationError) in throw SmartNationError(.identityLoginWrongCredentials, httpStatus: 401) })
+        }
+        #expect(try await fixture.devices.devices(of: fixture.subject).isEmpty)
+        _ = try await fixture.devices.register(
+            deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: publicKey, confirmingPresence: { () async throws(SmartNationError) in })
+        #expect(try await fixture.devices.devices(of: fixture.subject).map(\.deviceID) == ["d"])
+    }
+
+    @Test("registration refuses bad ids, bad keys, taken ids, unknown citizens and too many devices, before asking for the citizen's presence")
     func registrationRefusals() async throws {
         let fixture = try await DeviceFixture.make()
         defer { fixture.remove() }
         let publicKey = P256.Signing.PrivateKey().publicKey.x963Representation
+        let neverAsked: @Sendable () async throws(SmartNationError) -> Void = {
+            Issue.record("a registration refused for its own reasons asks for no password or code, so it spends none")
+        }
         await #expect(throws: SmartNationError(.identityDeviceIDInvalid)) {
-            try await fixture.devices.register(deviceID: "bad id!", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+            try await fixture.devices.register(deviceID: "bad id!", subject: fixture.subject, displayName: "x", publicKey: publicKey, confirmingPresence: neverAsked)
         }
         await #expect(throws: SmartNationError(.identityDeviceKeyInvalid)) {
-            try await fixture.devices.register(deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: Data(repeating: 4, count: 65))
+            try await fixture.devices.register(
+                deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: Data(repeating: 4, count: 65), confirmingPresence: neverAsked)
         }
         _ = try await fixture.devices.register(deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: publicKey)
         await #expect(throws: SmartNationError(.identityDeviceExists)) {
-            try await fixture.devices.register(deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+            try await fixture.devices.register(deviceID: "d", subject: fixture.subject, displayName: "x", publicKey: publicKey, confirmingPresence: neverAsked)
         }
         await #expect(throws: SmartNationError(.identityCitizenNotFound)) {
             try await fixture.devices.register(deviceID: "e", subject: "nobody", displayName: "x", publicKey: publicKey)
@@ -227,7 +247,8 @@ struct DeviceKeyRegistryTests {
             _ = try await fixture.devices.register(deviceID: "d\(index)", subject: fixture.subject, displayName: "x", publicKey: publicKey)
         }
         await #expect(throws: SmartNationError(.identityDeviceLimit)) {
-            try await fixture.devices.register(deviceID: "one-too-many", subject: fixture.subject, displayName: "x", publicKey: publicKey)
+            try await fixture.devices.register(
+                deviceID: "one-too-many", subject: fixture.subject, displayName: "x", publicKey: publicKey, confirmingPresence: neverAsked)
         }
         #expect(try await fixture.devices.devices(of: fixture.subject).count == DeviceKeyRegistry.devicesPerCitizenMax)
         let audited = try await fixture.database.read { db in

@@ -31,14 +31,23 @@ public struct DeviceKeyRegistry: Sendable {
 
     /// Registers a device's P-256 public key (X9.63 uncompressed, 65 bytes) for a citizen. A refusal
     /// is audited as ``DeviceRegistrationRejected``.
+    ///
+    /// `confirmingPresence` — the citizen's password and one-time code checked, the code spent
+    /// (``PasswordLogin/confirmPresence(of:password:oneTimeCode:clientAddress:)``) — runs only once
+    /// the registration's own checks have passed: the id's form, the key, the id free and the
+    /// citizen below ``devicesPerCitizenMax``. A registration refused for any of those spends no
+    /// one-time code. (The last two are checked again when the key is stored, against concurrent
+    /// registrations.)
     public func register(
         deviceID: String,
         subject: String,
         displayName: String,
-        publicKey: Data
+        publicKey: Data,
+        confirmingPresence: (@Sendable () async throws(SmartNationError) -> Void)? = nil
     ) async throws(SmartNationError) -> DeviceKey {
         do {
-            return try await registerChecked(deviceID: deviceID, subject: subject, displayName: displayName, publicKey: publicKey)
+            return try await registerChecked(
+                deviceID: deviceID, subject: subject, displayName: displayName, publicKey: publicKey, confirmingPresence: confirmingPresence)
         } catch {
             guard error.httpStatus < 500 else { throw error }
             try await auditTrail.recordAudit(try CloudEvent(
@@ -49,11 +58,19 @@ public struct DeviceKeyRegistry: Sendable {
     }
 
     private func registerChecked(
-        deviceID: String, subject: String, displayName: String, publicKey: Data
+        deviceID: String, subject: String, displayName: String, publicKey: Data,
+        confirmingPresence: (@Sendable () async throws(SmartNationError) -> Void)?
     ) async throws(SmartNationError) -> DeviceKey {
         try Self.checkDeviceID(deviceID)
         guard (try? P256.Signing.PublicKey(x963Representation: publicKey)) != nil else {
-            throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed"])
+            throw SmartNationError(.identityDeviceKeyInvalid, parameters: ["expected": "a P-256 public key, X9.63 uncompressed, in base64"])
+        }
+        if let confirmingPresence {
+            guard try await store.key(deviceID: deviceID) == nil else { throw SmartNationError(.identityDeviceExists, httpStatus: 409) }
+            guard try await store.keys(subject: subject).count(where: { $0.revokedAt == nil }) < Self.devicesPerCitizenMax else {
+                throw SmartNationError(.identityDeviceLimit, parameters: ["maximum": String(Self.devicesPerCitizenMax)], httpStatus: 409)
+            }
+            try await confirmingPresence()
         }
         let key = DeviceKey(
             deviceID: deviceID, subject: subject, displayName: displayName.prefix(utf8ByteCount: 256), publicKey: publicKey,
