@@ -110,4 +110,20 @@ struct CitizenRegistryTests {
         }
         #expect(try await fixture.pendingEvents() == 2)
     }
+
+    @Test("of concurrent closings of one account, one closes it and announces it; the others find it closed")
+    func concurrentClosings() async throws {
+        let fixture = try IdentityFixture()
+        defer { fixture.remove() }
+        let citizen = try await fixture.registry.register(try registration())
+        let outcomes = await withTaskGroup(of: SmartNationError.Code?.self) { group in
+            for attempt in 0..<8 {
+                group.addTask { await errorCode { _ = try await fixture.registry.close(subject: citizen.subject, reason: "closing \(attempt)") } }
+            }
+            return await group.reduce(into: [SmartNationError.Code?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 1)
+        #expect(outcomes.filter { $0 == .identityCitizenClosed }.count == 7)
+        #expect(try await fixture.pendingEvents() == 2, "the registration and one closing")
+    }
 }

@@ -194,13 +194,13 @@ struct OpenIDRejectionTests {
         #expect(body["sub"] != nil)
     }
 
-    @Test("a closed citizen's code issues nothing: refused, its grant revoked, the code itself left unspent")
+    @Test("a closed citizen's code issues nothing: the closing revoked its grant, so it is refused and left unspent")
     func closedCitizen() async throws {
         let fixture = try await OpenIDTestFixture.make()
         defer { fixture.remove() }
         let code = try #require(try await fixture.authorize()["code"])
         _ = try await fixture.environment.registry.close(subject: fixture.subject, reason: "deceased")
-        #expect(await errorCode { _ = try await fixture.exchange(code: code) } == .oauthAccessDenied)
+        #expect(await errorCode { _ = try await fixture.exchange(code: code) } == .oauthCodeInvalid)
         let (usedAt, revokedAt) = try await fixture.database.read { db -> (Double?, Double?) in
             let row = try Row.fetchOne(db, sql: """
                 SELECT c.used_at, g.revoked_at FROM oidc_authorization_code c JOIN oidc_grant g ON g.grant_id = c.grant_id
@@ -210,6 +210,18 @@ struct OpenIDRejectionTests {
         #expect(usedAt == nil)
         #expect(revokedAt != nil)
         #expect(try await fixture.count("oidc_token") == 0)
+    }
+
+    @Test("closing a citizen revokes their grants at once: introspection reports their tokens inactive")
+    func closingRevokesGrants() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let tokens = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        #expect(try await fixture.provider.introspect(form: ["token": tokens.refreshToken], credentials: try fixture.credentials())["active"] == .bool(true))
+        _ = try await fixture.environment.registry.close(subject: fixture.subject, reason: "deceased")
+        for token in [tokens.accessToken, tokens.refreshToken] {
+            #expect(try await fixture.provider.introspect(form: ["token": token], credentials: try fixture.credentials())["active"] == .bool(false))
+        }
     }
 
     @Test("a refused token request spends its assertion and proof; a replayed request is refused before it touches the code")

@@ -32,6 +32,17 @@ private struct SessionFixture {
 
 @Suite("Sessions")
 struct SessionManagerTests {
+    @Test("no session opens for a closed account, even for a login that passed its checks before the closing")
+    func closedAccount() async throws {
+        let fixture = try await SessionFixture.make()
+        defer { fixture.remove() }
+        _ = try await fixture.environment.registry.close(subject: fixture.subject, reason: "deceased")
+        await #expect(throws: SmartNationError(.identityLoginAccountClosed)) {
+            try await fixture.sessions.open(subject: fixture.subject, methods: ["pwd"])
+        }
+        #expect(try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") } == 0)
+    }
+
     @Test("a token opens a session that stays live while used, and only its hash is stored")
     func lifecycle() async throws {
         let fixture = try await SessionFixture.make()

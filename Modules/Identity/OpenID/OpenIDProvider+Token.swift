@@ -152,7 +152,10 @@ extension OpenIDProvider {
                 try Self.revokeGrant(grant.grantID, at: now, in: db)
                 return .failure(.oauth(.oauthCodeReused, "invalid_grant", "the code was already used; the tokens it issued are revoked"))
             }
-            guard row[CodeColumn.expiresAt] as Double > now.timeIntervalSince1970, !grant.revoked else {
+            guard !grant.revoked else {
+                return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code's login was revoked"))
+            }
+            guard row[CodeColumn.expiresAt] as Double > now.timeIntervalSince1970 else {
                 return .failure(.oauth(.oauthCodeInvalid, "invalid_grant", "the code has expired"))
             }
             guard row[CodeColumn.redirectURI] as String == redirectURI else {

@@ -3,7 +3,8 @@ import SmartNationCore
 
 /// Where sessions are kept, by the SHA-256 of their token; the SQL is in ``SQLiteSessionStore``.
 public protocol SessionStore: Sendable {
-    /// Stores a new session under its token's hash.
+    /// Stores a new session under its token's hash, only while its citizen's account is open —
+    /// checked as it is stored; otherwise throws ``SmartNationError/Code/identityLoginAccountClosed``.
     func insert(_ session: Session, tokenHash: Data) async throws(SmartNationError)
     /// The session whose token hashes to `tokenHash`.
     func session(tokenHash: Data) async throws(SmartNationError) -> Session?

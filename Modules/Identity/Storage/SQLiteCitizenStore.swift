@@ -34,15 +34,22 @@ public struct SQLiteCitizenStore: CitizenStore {
         let record = try Self.encode(citizen)
         do {
             try await database.write { db in
+                // Only an open account closes: of two closings at once, the second finds it closed.
                 try db.execute(
-                    sql: "UPDATE citizen SET status = ?, record = ? WHERE subject = ? AND nric = ?",
-                    arguments: [citizen.status.rawValue, record, citizen.subject, citizen.nric.value])
-                guard db.changesCount == 1 else { throw SmartNationError(.identityCitizenNotFound, httpStatus: 404) }
+                    sql: "UPDATE citizen SET status = ?, record = ? WHERE subject = ? AND nric = ? AND status = ?",
+                    arguments: [citizen.status.rawValue, record, citizen.subject, citizen.nric.value, Citizen.Status.active.rawValue])
+                guard db.changesCount == 1 else {
+                    let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM citizen WHERE subject = ?", arguments: [citizen.subject]) ?? false
+                    throw exists ? SmartNationError(.identityCitizenClosed, httpStatus: 409) : SmartNationError(.identityCitizenNotFound, httpStatus: 404)
+                }
                 try db.execute(
                     sql: "UPDATE session SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL",
                     arguments: [closedAt, citizen.subject])
                 try db.execute(
                     sql: "UPDATE device_key SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL",
+                    arguments: [closedAt, citizen.subject])
+                try db.execute(
+                    sql: "UPDATE oidc_grant SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL",
                     arguments: [closedAt, citizen.subject])
                 try Outbox.enqueue(event, in: db)
             }

@@ -14,15 +14,19 @@ public struct SQLiteSessionStore: SessionStore {
     public func insert(_ session: Session, tokenHash: Data) async throws(SmartNationError) {
         do {
             try await database.write { db in
+                // Only for an open account, checked in the inserting transaction: a login that passed
+                // its checks just before the account closed opens nothing.
                 try db.execute(
                     sql: """
                         INSERT INTO session (id, token_hash, subject, methods, created_at, last_seen_at, entity_uen)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM citizen WHERE subject = ? AND status = ?)
                         """,
                     arguments: [
                         session.id, tokenHash, session.subject, session.authenticationMethods.joined(separator: " "),
                         session.createdAt.timeIntervalSince1970, session.lastSeenAt.timeIntervalSince1970, session.entityUEN,
+                        session.subject, Citizen.Status.active.rawValue,
                     ])
+                guard db.changesCount == 1 else { throw SmartNationError(.identityLoginAccountClosed, httpStatus: 403) }
             }
         } catch {
             throw SmartNationError.storage(error)
