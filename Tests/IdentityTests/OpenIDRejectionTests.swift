@@ -85,6 +85,16 @@ struct OpenIDRejectionTests {
                 header: ["alg": "ES256", "typ": "JWT", "kid": "client-key-1"],
                 claims: ["iss": clientID, "sub": clientID, "aud": OpenIDTestFixture.issuer, "iat": -1, "exp": Int64.max, "jti": "far"],
                 key: fixture.keys.clientKey)), .oauthClientAssertionExpired),
+            (ClientCredentials(assertionType: jwtBearer, assertion: try TestJWS.sign(
+                header: ["alg": "ES256", "typ": "JWT", "kid": "client-key-1"],
+                claims: ["iss": clientID, "sub": clientID, "aud": OpenIDTestFixture.issuer, "iat": Int(now.timeIntervalSince1970),
+                         "nbf": Int(now.timeIntervalSince1970) + 60, "exp": Int(now.timeIntervalSince1970) + 90, "jti": "not-yet"],
+                key: fixture.keys.clientKey)), .oauthClientAssertionExpired),
+            (ClientCredentials(assertionType: jwtBearer, assertion: try TestJWS.sign(
+                header: ["alg": "ES256", "typ": "JWT", "kid": "client-key-1", "crit": ["exp"], "exp": 1],
+                claims: ["iss": clientID, "sub": clientID, "aud": OpenIDTestFixture.issuer, "iat": Int(now.timeIntervalSince1970),
+                         "exp": Int(now.timeIntervalSince1970) + 60, "jti": "critical"],
+                key: fixture.keys.clientKey)), .oauthClientAssertionSignature),
         ]
         for (credentials, expected) in cases {
             #expect(await errorCode {
@@ -345,7 +355,14 @@ struct OpenIDRejectionTests {
         let production = try await OpenIDProvider(
             settings: settings, database: fixture.database, citizens: fixture.environment.registry, sealer: fixture.sealer)
         #expect(await errorCode { _ = try await production.clients.register(registration) } == .oauthClientMetadataInvalid)
-        #expect(production.discoveryDocument["token_endpoint_auth_methods_supported"] == .array([.string("private_key_jwt")]))
+        let bearer = ClientRegistration(
+            name: "Bearer app", redirectURIs: ["https://app.test.sg/cb"], scopes: ["openid"], jwks: fixture.keys.jwks, dpopBoundAccessTokens: false)
+        #expect(await errorCode { _ = try await production.clients.register(bearer) } == .oauthClientMetadataInvalid,
+                "a production client's access tokens are DPoP-bound (FAPI 2.0: sender-constrained only)")
+        for endpoint in ["token", "revocation", "introspection"] {
+            #expect(production.discoveryDocument["\(endpoint)_endpoint_auth_methods_supported"] == .array([.string("private_key_jwt")]))
+            #expect(production.discoveryDocument["\(endpoint)_endpoint_auth_signing_alg_values_supported"] == .array([.string("ES256")]))
+        }
         var form = fixture.parForm(scope: "openid", redirectURI: "http://127.0.0.1:9000/cb")
         form["client_id"] = registered.client.clientID
         #expect(await errorCode {

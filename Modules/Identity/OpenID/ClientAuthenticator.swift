@@ -125,6 +125,11 @@ final class ClientAuthenticator: Sendable {
               TimeInterval(exp - iat) <= settings.clientAssertionLifetimeMax else {
             throw Self.unauthorized(.oauthClientAssertionExpired, "the assertion is expired or lives longer than \(Int(settings.clientAssertionLifetimeMax)) s")
         }
+        if jws.payload["nbf"] != nil {
+            guard let notBefore = jws.seconds("nbf"), notBefore <= Int(now) + 5 else {
+                throw Self.unauthorized(.oauthClientAssertionExpired, "the assertion is not valid yet (nbf)")
+            }
+        }
         return AuthenticatedClient(
             client: client,
             replayKey: SingleUseKey(

@@ -48,6 +48,9 @@ public struct ClientRegistry: Sendable {
             guard let attribute = PersonAttribute(rawValue: scope) else { throw Self.invalid("unknown scope \(scope)") }
             attributes.insert(attribute)
         }
+        guard registration.dpopBoundAccessTokens || allowsDevelopmentClients else {
+            throw Self.invalid("dpop_bound_access_tokens must be true: this provider issues only DPoP-bound access tokens (development clients are off)")
+        }
         let authentication: OpenIDClient.Authentication
         let secret: String?
         if let jwks = registration.jwks {

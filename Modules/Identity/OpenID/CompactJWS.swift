@@ -21,7 +21,9 @@ struct CompactJWS: Sendable {
 
     private static let parser = JSONParser(maximumDepth: 8, maximumByteCount: bytesMax)
 
-    /// Parses `text`; `nil` unless it is three base64url parts whose first two are JSON objects.
+    /// Parses `text`; `nil` unless it is three base64url parts whose first two are JSON objects, and
+    /// its header names no critical extension (`crit`): this provider understands none, and RFC 7515
+    /// §4.1.11 has a JWS whose `crit` lists one it does not understand refused.
     init?(_ text: String) {
         let utf8 = text.utf8
         guard utf8.count <= Self.bytesMax,
@@ -31,7 +33,7 @@ struct CompactJWS: Sendable {
               let headerBytes = Data.decodeBase64URL(utf8[..<firstDot]),
               let payloadBytes = Data.decodeBase64URL(utf8[utf8.index(after: firstDot)..<secondDot]),
               let signature = Data.decodeBase64URL(utf8[utf8.index(after: secondDot)...]),
-              let header = try? Self.parser.parse(headerBytes), case .object = header,
+              let header = try? Self.parser.parse(headerBytes), case .object = header, header["crit"] == nil,
               let payload = try? Self.parser.parse(payloadBytes), case .object = payload
         else { return nil }
         self.header = header

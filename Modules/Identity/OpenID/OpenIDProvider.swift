@@ -85,14 +85,22 @@ public struct OpenIDProvider: Sendable {
             "grant_types_supported": strings(["authorization_code", "refresh_token", DeviceGrant.grantType]),
             "subject_types_supported": strings(["public"]),
             "id_token_signing_alg_values_supported": strings(["ES256"]),
-            "token_endpoint_auth_methods_supported": strings(["private_key_jwt"] + (settings.allowsDevelopmentClients ? ["client_secret_basic"] : [])),
+            "token_endpoint_auth_methods_supported": strings(clientAuthenticationMethods),
             "token_endpoint_auth_signing_alg_values_supported": strings(["ES256"]),
             "code_challenge_methods_supported": strings(["S256"]),
             "dpop_signing_alg_values_supported": strings(["ES256"]),
             "authorization_response_iss_parameter_supported": .bool(true),
-            "revocation_endpoint_auth_methods_supported": strings(["private_key_jwt", "client_secret_basic"]),
-            "introspection_endpoint_auth_methods_supported": strings(["private_key_jwt", "client_secret_basic"]),
+            "revocation_endpoint_auth_methods_supported": strings(clientAuthenticationMethods),
+            "revocation_endpoint_auth_signing_alg_values_supported": strings(["ES256"]),
+            "introspection_endpoint_auth_methods_supported": strings(clientAuthenticationMethods),
+            "introspection_endpoint_auth_signing_alg_values_supported": strings(["ES256"]),
         ])
+    }
+
+    /// How clients may authenticate at every endpoint that authenticates them: `client_secret_basic`
+    /// only while development clients are allowed (``OpenIDSettings/allowsDevelopmentClients``).
+    private var clientAuthenticationMethods: [String] {
+        ["private_key_jwt"] + (settings.allowsDevelopmentClients ? ["client_secret_basic"] : [])
     }
 
     /// Verifies an ID token this provider issued for `audience`: signature by a published key, issuer,
