@@ -72,9 +72,11 @@ public struct IdentityPlatform: Sendable {
         try await openID.pruneExpired() + sessions.pruneEnded() + loginThrottle.prune(now: clock())
     }
 
-    /// Closes a citizen's account: its sessions and device keys are revoked with it, then its
-    /// citizen certificates, as `cessationOfOperation`, so signatures made after the closing fail
-    /// verification. Closing an account that is closed already answers
+    /// Closes a citizen's account: its sessions, device keys and OpenID grants are revoked with it,
+    /// then its citizen certificates (expired ones too), as `cessationOfOperation`. From then on
+    /// every signature by those certificates fails verification as `revoked`, those made before the
+    /// closing too: a CMS signing time is the signer's own claim, so the verifier does not let it
+    /// outrank a revocation. Closing an account that is closed already answers
     /// ``SmartNationError/Code/identityCitizenClosed`` after revoking any certificate still live, so
     /// repeating a closing that failed halfway completes it.
     public func closeCitizen(subject: String, reason: String) async throws(SmartNationError) -> Citizen {

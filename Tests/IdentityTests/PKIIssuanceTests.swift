@@ -10,6 +10,16 @@ import X509
 
 @Suite("National PKI: issuing certificates from signing requests")
 struct PKIIssuanceTests {
+    @Test("once the issuing CA has expired nothing more is issued: 503 identity.pki.authority_expired, nothing stored")
+    func issuingAuthorityExpired() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let issuing = try Certificate(derEncoded: Array(fixture.pki.issuingCertificate))
+        fixture.clock.advance(by: issuing.notValidAfter.timeIntervalSince(fixture.clock.now) + 1)
+        await #expect(throws: SmartNationError(.identityPKIAuthorityExpired)) { _ = try await fixture.issueCitizen() }
+        #expect(try await fixture.pki.certificates(kind: .citizen, subject: fixture.subject).isEmpty)
+    }
+
     @Test("a citizen's request gets a 2-year signing certificate naming only the opaque subject")
     func citizenCertificate() async throws {
         let fixture = try await PKIFixture.make()
@@ -26,7 +36,8 @@ struct PKIIssuanceTests {
         #expect(try certificate.extensions.keyUsage == KeyUsage(digitalSignature: true, nonRepudiation: true))
         #expect(try certificate.extensions.extendedKeyUsage == ExtendedKeyUsage([.emailProtection]))
         #expect(try certificate.extensions.authorityKeyIdentifier?.keyIdentifier == issuing.extensions.subjectKeyIdentifier?.keyIdentifier)
-        #expect(certificate.notValidBefore == fixture.clock.now)
+        #expect(certificate.notValidBefore == fixture.clock.now.addingTimeInterval(-NationalPKI.clockSkewAllowance),
+                "dated back, so a relying party whose clock is a little slow does not find it not yet valid")
         #expect(certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore) == 2 * 365 * 86_400)
         let distributionPoint = certificate.extensions.first { $0.oid == [2, 5, 29, 31] }
         #expect(distributionPoint.map { Data($0.value).range(of: Data("http://127.0.0.1:8080/pki/crl/issuing.crl".utf8)) != nil } == true)

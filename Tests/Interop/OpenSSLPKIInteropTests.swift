@@ -67,6 +67,10 @@ struct OpenSSLPKIInteropTests {
         let beforeRevocation = try await fixture.openssl.run(
             "verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
         #expect(beforeRevocation.status == 0, "\(beforeRevocation.output)")
+        let twoMinutesSlow = String(Int(Date().timeIntervalSince1970) - 120)
+        let slowRelyingParty = try await fixture.openssl.run(
+            "verify", "-attime", twoMinutesSlow, "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
+        #expect(slowRelyingParty.status == 0, "a relying party whose clock is two minutes slow finds the new certificate and CRL valid: \(slowRelyingParty.output)")
 
         _ = try await fixture.pki.revoke(serialNumber: issued.serialNumber, reason: .keyCompromise)
         try await fixture.writeCRL()

@@ -60,10 +60,11 @@ public struct NationalPKI: Sendable {
         var stored = try await store.authorities()
         if stored == nil {
             let now = wholeSeconds(clock())
-            let root = try CertificateAuthority.makeRoot(configuration: configuration, now: now)
-            let issuing = try root.makeIssuing(configuration: configuration, now: now)
+            let start = now.addingTimeInterval(-clockSkewAllowance)
+            let root = try CertificateAuthority.makeRoot(configuration: configuration, now: start)
+            let issuing = try root.makeIssuing(configuration: configuration, now: start)
             let firstList = try RevocationListBuilder(issuing: issuing).make(
-                number: 1, thisUpdate: now, nextUpdate: now.addingTimeInterval(configuration.revocationListValidity), entries: [])
+                number: 1, thisUpdate: start, nextUpdate: now.addingTimeInterval(configuration.revocationListValidity), entries: [])
             let created = StoredAuthorities(
                 rootCertificate: root.derEncoded, rootSealedKey: sealer.seal(root.privateKey.rawRepresentation, context: "pki.root"),
                 issuingCertificate: issuing.derEncoded,
@@ -79,6 +80,11 @@ public struct NationalPKI: Sendable {
 
     /// `date` without its fraction of a second: certificates and CRLs carry whole seconds, and the
     /// stored times must compare equal to what they carry.
+    /// How far back certificates' `notBefore` and CRLs' `thisUpdate` are dated: a relying party
+    /// whose clock runs a little behind would otherwise find a fresh certificate or CRL not yet
+    /// valid (`openssl verify -crl_check`: "CRL is not yet valid").
+    public static let clockSkewAllowance: TimeInterval = 300
+
     private static func wholeSeconds(_ date: Date) -> Date {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
@@ -151,12 +157,17 @@ public struct NationalPKI: Sendable {
         }
         let request = try SigningRequestCheck(signingRequest, commonName: subject)
         let now = Self.wholeSeconds(clock())
-        let notAfter = min(now.addingTimeInterval(configuration.validity(of: kind)), issuing.certificate.notValidAfter)
+        guard now < issuing.certificate.notValidAfter else {
+            throw SmartNationError(
+                .identityPKIAuthorityExpired, parameters: ["not_after": issuing.certificate.notValidAfter.formatted(.iso8601)], httpStatus: 503)
+        }
+        let notBefore = max(now.addingTimeInterval(-Self.clockSkewAllowance), issuing.certificate.notValidBefore)
+        let notAfter = min(notBefore.addingTimeInterval(configuration.validity(of: kind)), issuing.certificate.notValidAfter)
         let serial = CertificateSerial.random()
         let certificate = try CertificateAuthority.sign {
             try Certificate(
                 version: .v3, serialNumber: serial.certificateSerial, publicKey: request.publicKey,
-                notValidBefore: now, notValidAfter: notAfter, issuer: issuing.certificate.subject,
+                notValidBefore: notBefore, notValidAfter: notAfter, issuer: issuing.certificate.subject,
                 subject: try configuration.distinguishedName(commonName: subject), signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try CertificateProfile(kind: kind).extensions(
                     publicKey: request.publicKey, issuerKeyIdentifier: issuing.keyIdentifier, crlURL: configuration.crlURL),
@@ -164,7 +175,7 @@ public struct NationalPKI: Sendable {
         }
         let issued = IssuedCertificate(
             serialNumber: serial.hexadecimal, kind: kind, subject: subject, derEncoded: try CertificateAuthority.serialize(certificate),
-            notBefore: now, notAfter: notAfter, revocation: nil)
+            notBefore: notBefore, notAfter: notAfter, revocation: nil)
         let event = try CloudEvent(
             CertificateIssued(serialNumber: issued.serialNumber, kind: kind, subject: subject, notAfter: EventTimestamp.format(notAfter)),
             source: identityEventSource, subject: subject, time: now)
@@ -227,13 +238,13 @@ public struct NationalPKI: Sendable {
             reissue: revocationListMaker(at: now))
     }
 
-    /// Revokes every certificate of this kind and subject that is neither revoked nor expired, each
-    /// with its `certificate.revoked` event and a reissued CRL; returns those it revoked. Running it
-    /// again revokes only what was issued since.
+    /// Revokes every certificate of this kind and subject not yet revoked — expired ones too: the
+    /// verifier checks validity at a signing time the signer states, so an expired certificate's key
+    /// could otherwise still sign, backdated — each with its `certificate.revoked` event and a
+    /// reissued CRL; returns those it revoked. Running it again revokes only what was issued since.
     public func revokeAll(kind: CertificateKind, subject: String, reason: RevocationReason) async throws(SmartNationError) -> [IssuedCertificate] {
-        let now = clock()
         var revoked: [IssuedCertificate] = []
-        for certificate in try await store.certificates(kind: kind, subject: subject) where certificate.revocation == nil && certificate.notAfter > now {
+        for certificate in try await store.certificates(kind: kind, subject: subject) where certificate.revocation == nil {
             do {
                 revoked.append(try await revokeUnaudited(serialNumber: certificate.serialNumber, reason: reason))
             } catch where error.code == .identityPKICertificateRevoked {
@@ -248,7 +259,7 @@ public struct NationalPKI: Sendable {
     public func currentCRL() async throws(SmartNationError) -> Data {
         let now = Self.wholeSeconds(clock())
         if let list = try await store.revocationList(),
-            now < list.thisUpdate.addingTimeInterval(configuration.revocationListValidity / 2), now >= list.thisUpdate
+            now < list.thisUpdate.addingTimeInterval(Self.clockSkewAllowance + configuration.revocationListValidity / 2), now >= list.thisUpdate
         {
             return list.derEncoded
         }
@@ -257,9 +268,10 @@ public struct NationalPKI: Sendable {
 
     private func revocationListMaker(at now: Date) -> RevocationListMaker {
         let builder = RevocationListBuilder(issuing: issuing)
+        let thisUpdate = now.addingTimeInterval(-Self.clockSkewAllowance)
         let nextUpdate = now.addingTimeInterval(configuration.revocationListValidity)
         return { number, entries throws(SmartNationError) in
-            try builder.make(number: number, thisUpdate: now, nextUpdate: nextUpdate, entries: entries)
+            try builder.make(number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, entries: entries)
         }
     }
 
