@@ -319,6 +319,28 @@ struct PasswordLoginTests {
             == .succeeded(subject: fixture.subject, methods: ["pwd"]), "another address is not")
     }
 
+    @Test("an address's old failures are forgotten on time even while logins from it keep succeeding")
+    func addressFailuresForgottenDespiteSuccesses() async throws {
+        let fixture = try await LoginFixture.make()
+        defer { fixture.remove() }
+        let login = try fixture.login(throttle: .init(freeFailures: 2, initialLockout: 30, maximumLockout: 60, forgetAfter: 3600))
+        try await login.setPassword(Self.password, for: fixture.subject)
+        let office = "203.0.113.9"
+        for nric in ["S1234567D", "S9812381D"] {
+            #expect(try await login.login(identifier: nric, password: "typo", oneTimeCode: nil, clientAddress: office) == .wrongCredentials)
+        }
+        for _ in 0..<3 {
+            fixture.clock.advance(by: 1200)
+            #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: office)
+                == .succeeded(subject: fixture.subject, methods: ["pwd"]))
+        }
+        fixture.clock.advance(by: 1)
+        #expect(try await login.login(identifier: "T0123456G", password: "typo", oneTimeCode: nil, clientAddress: office) == .wrongCredentials)
+        #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: office)
+            == .succeeded(subject: fixture.subject, methods: ["pwd"]),
+                "the two typos an hour ago are forgotten: this third one is the address's first, so nobody there is locked out")
+    }
+
     @Test("a closed account cannot log in, and only whoever knows its password is told it is closed")
     func closed() async throws {
         let fixture = try await LoginFixture.make()

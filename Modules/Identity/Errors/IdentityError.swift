@@ -88,6 +88,16 @@ extension SmartNationError.Code {
 }
 
 extension LoginOutcome {
+    /// Whether the attempt failed and so counts against its account and address: a wrong
+    /// identifier, password or code. Not a lockout (never admitted), nor an outcome the throttle
+    /// takes back (a closed account, a second factor still to come, a business refused).
+    var isFailure: Bool {
+        switch self {
+        case .wrongCredentials, .wrongSecondFactor, .secondFactorReplayed, .malformedIdentifier: true
+        case .succeeded, .secondFactorRequired, .lockedOut, .accountClosed, .entityRefused: false
+        }
+    }
+
     /// The refusal a failed outcome answers an API call with; `nil` for success.
     public var refusal: SmartNationError? {
         switch self {

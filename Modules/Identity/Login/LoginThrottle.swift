@@ -8,7 +8,9 @@ import Synchronization
 /// An attempt is counted when it is admitted (``admit(_:now:)``) and taken back if it succeeds or
 /// ends undecided, so concurrent attempts never get more than the free failures between them.
 /// A success clears the account's count (not the address's); a key with no failure for
-/// ``Configuration/forgetAfter`` starts again from nothing.
+/// ``Configuration/forgetAfter`` starts again from nothing. Only failures date a key
+/// (``recordFailure(_:now:)``): an address whose people keep logging in successfully still has its
+/// old typos forgotten.
 ///
 /// The counts live in a ``LoginThrottleStore`` — on the platform, `identity.sqlite` — so a restart
 /// forgets no lockout and every process on one database counts the same failures. Each step is one
@@ -72,7 +74,7 @@ public struct LoginThrottle: Sendable {
         public var failures: Int
         /// The end of the key's lockout, if one was set.
         public var lockedUntil: Date?
-        /// When the last attempt was admitted.
+        /// When the key's last failure was recorded, or its first attempt admitted.
         public var lastFailure: Date
 
         /// A record as stored.
@@ -100,8 +102,8 @@ public struct LoginThrottle: Sendable {
     /// An admitted attempt is counted as a failure against every key at once, in the same
     /// transaction as the check, so concurrent guesses cannot all pass the check before any of them
     /// is counted. The caller then settles it: ``recordSuccess(_:)`` when it succeeds,
-    /// ``refund(_:)`` when it ended neither way (a closed account, a second factor still to come); a
-    /// failure needs nothing more.
+    /// ``refund(_:)`` when it ended neither way (a closed account, a second factor still to come),
+    /// ``recordFailure(_:now:)`` when it failed (the count stands already; this dates it).
     public func admit(_ keys: [Key], now: Date) async throws(SmartNationError) -> Date? {
         let configuration = configuration
         let refusal = try await store.update(keys) { records in Self.admit(keys, now: now, into: &records, configuration: configuration) }
@@ -115,7 +117,6 @@ public struct LoginThrottle: Sendable {
         for key in keys {
             var record = records[key] ?? Record(failures: 0, lockedUntil: nil, lastFailure: now)
             record.failures += 1
-            record.lastFailure = now
             let excess = record.failures - configuration.freeFailures
             if excess > 0 {
                 let lockout = min(configuration.maximumLockout, configuration.initialLockout * pow(2, Double(min(excess - 1, 30))))
@@ -144,7 +145,11 @@ public struct LoginThrottle: Sendable {
     public func settle(_ keys: [Key], now: Date, succeeded: Bool) async throws(SmartNationError) -> Date? {
         let configuration = configuration
         let refusal = try await store.update(keys) { records in
-            guard succeeded else { return Self.admit(keys, now: now, into: &records, configuration: configuration) }
+            guard succeeded else {
+                let refusal = Self.admit(keys, now: now, into: &records, configuration: configuration)
+                if refusal == nil { Self.dateFailure(of: keys, now: now, in: &records) }
+                return refusal
+            }
             if let until = Self.lockout(of: keys, now: now, in: &records, configuration: configuration) { return until }
             for key in keys where key.isAccount { records[key] = nil }
             return nil
@@ -161,6 +166,16 @@ public struct LoginThrottle: Sendable {
                 if key.isAccount { records[key] = nil } else { Self.takeBack(key, in: &records) }
             }
         }
+    }
+
+    /// Settles a failed attempt: its count stands, and its keys' failures are dated `now`, so they
+    /// are remembered for ``Configuration/forgetAfter`` from now.
+    public func recordFailure(_ keys: [Key], now: Date) async throws(SmartNationError) {
+        try await store.update(keys) { records in Self.dateFailure(of: keys, now: now, in: &records) }
+    }
+
+    private static func dateFailure(of keys: [Key], now: Date, in records: inout [Key: Record]) {
+        for key in keys { records[key]?.lastFailure = now }
     }
 
     /// Settles an attempt that neither succeeded nor failed: its count is taken back from every key.

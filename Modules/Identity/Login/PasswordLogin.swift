@@ -187,6 +187,20 @@ public struct PasswordLogin: Sendable {
         let now = clock()
         let normalised = identifier.trimmingCharacters(in: .whitespaces).uppercased()
         let keys: [LoginThrottle.Key] = [.account(normalised), .clientAddress(clientAddress)]
+        let outcome = try await decide(
+            normalised: normalised, password: password, oneTimeCode: oneTimeCode, clientAddress: clientAddress, entityCheck: entityCheck,
+            purpose: purpose, keys: keys, now: now)
+        if outcome.isFailure { try await throttle.recordFailure(keys, now: now) }
+        return outcome
+    }
+
+    /// ``attempt(identifier:password:oneTimeCode:clientAddress:entityCheck:purpose:)`` once its
+    /// throttle keys are known: admits it, checks every factor, and settles the throttle for every
+    /// outcome but a failure, which the caller dates.
+    private func decide(
+        normalised: String, password: String, oneTimeCode: String?, clientAddress: String,
+        entityCheck: (@Sendable (String) async throws(SmartNationError) -> Void)?, purpose: String?, keys: [LoginThrottle.Key], now: Date
+    ) async throws(SmartNationError) -> LoginOutcome {
         // Admitted attempts count as failures until they succeed or end undecided (a storage error
         // leaves the count standing: the throttle fails closed).
         if let until = try await throttle.admit(keys, now: now) {
