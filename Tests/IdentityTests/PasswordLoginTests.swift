@@ -319,6 +319,18 @@ struct PasswordLoginTests {
             == .succeeded(subject: fixture.subject, methods: ["pwd"]), "another address is not")
     }
 
+    @Test("an IPv6 client is counted by its /64 network, and an IPv4-mapped address as its IPv4 address")
+    func addressKeys() {
+        func key(_ address: String) -> String { LoginThrottle.Key.clientAddress(address).storageKey }
+        #expect(key("2001:db8:1:2:aaaa::1") == "address:2001:db8:1:2::/64")
+        #expect(key("2001:db8:1:2:aaaa::1") == key("2001:0DB8:0001:0002:ffff:ffff:ffff:ffff"))
+        #expect(key("2001:db8:1:2::1") != key("2001:db8:1:3::1"))
+        #expect(key("::ffff:203.0.113.9") == key("203.0.113.9"))
+        #expect(key("203.0.113.9") == "address:203.0.113.9")
+        #expect(key("unknown") == "address:unknown")
+        #expect(LoginThrottle.Key.account("2001:db8::1").storageKey == "account:2001:db8::1")
+    }
+
     @Test("an address's old failures are forgotten on time even while logins from it keep succeeding")
     func addressFailuresForgottenDespiteSuccesses() async throws {
         let fixture = try await LoginFixture.make()
@@ -451,7 +463,7 @@ struct LoginThrottleTests {
         _ = try await throttle.admit([account], now: now)
         _ = try await throttle.admit([account], now: now)
         for index in 0..<300 {
-            _ = try await throttle.admit([.clientAddress("2001:db8::\(index)")], now: now.addingTimeInterval(1 + Double(index) / 10))
+            _ = try await throttle.admit([.clientAddress("2001:db8:\(String(index, radix: 16))::1")], now: now.addingTimeInterval(1 + Double(index) / 10))
         }
         #expect(try await throttle.trackedKeyCount() <= 110, "pruned as it grew, not only at the hourly prune")
         #expect(try await throttle.admit([account], now: now.addingTimeInterval(40)) == now.addingTimeInterval(600),

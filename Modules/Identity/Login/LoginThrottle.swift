@@ -59,12 +59,27 @@ public struct LoginThrottle: Sendable {
             if case .account = self { true } else { false }
         }
 
-        /// The key as a store keeps it: `account:<id>` or `address:<address>`.
+        /// The key as a store keeps it: `account:<id>` or `address:<address>`, an IPv6 address by its
+        /// /64 network — a single client commonly holds a whole one, so counting its addresses apart
+        /// would give it billions of free guesses — and an IPv4-mapped one (`::ffff:a.b.c.d`) as the
+        /// IPv4 address it is.
         public var storageKey: String {
             switch self {
             case .account(let identifier): "account:" + identifier
-            case .clientAddress(let address): "address:" + address
+            case .clientAddress(let address): "address:" + Self.throttledNetwork(of: address)
             }
+        }
+
+        /// `address` as the throttle counts it (see ``storageKey``); anything not an IPv6 address as it is.
+        static func throttledNetwork(of address: String) -> String {
+            var parsed = in6_addr()
+            guard inet_pton(AF_INET6, address, &parsed) == 1 else { return address }
+            let bytes = withUnsafeBytes(of: parsed) { Array($0) }
+            if bytes[..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+                return bytes[12...].map(String.init).joined(separator: ".")
+            }
+            let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+            return groups.joined(separator: ":") + "::/64"
         }
     }
 
