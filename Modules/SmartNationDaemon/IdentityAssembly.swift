@@ -12,12 +12,33 @@ struct IdentityAssembly {
     let routes: IdentityRoutes
     let services: [any Service]
 
-    static func open(configuration: SmartNationConfiguration, log: EventLog, bus: EventBus, logger: Logger) async throws -> IdentityAssembly {
+    /// The key that seals the platform's secrets at rest (TOTP secrets, OpenID signing keys, CA
+    /// keys): `identity.secret_key` from the configuration or the environment. Only with demo data
+    /// may it be left unset: then one is generated into the data directory, beside what it seals —
+    /// fine for a demonstration, not for keys that matter. Asked for before anything starts, so a
+    /// daemon refused for want of it leaves no broker behind.
+    ///
+    /// - Throws: ``SmartNationError/Code/identitySecretKeyMissing`` when it is unset without demo data.
+    static func sealingKey(configuration: SmartNationConfiguration, logger: Logger) throws(SmartNationError) -> String {
+        if let configured = configuration.identity.secretKey { return configured }
+        guard configuration.loadsDemoData else {
+            throw SmartNationError(
+                .identitySecretKeyMissing,
+                parameters: [
+                    "key": "identity.secret_key", "environment": "SMARTNATION_IDENTITY_SECRET_KEY",
+                    "expected": "32 bytes in base64 (openssl rand -base64 32), kept apart from the data directory",
+                ],
+                httpStatus: 500)
+        }
+        return try DaemonSecrets.value(configured: nil, fileName: "identity-secret.key", in: configuration.dataDirectory, logger: logger) {
+            DaemonSecrets.randomBase64(byteCount: 32)
+        }
+    }
+
+    static func open(
+        configuration: SmartNationConfiguration, secretKey: String, log: EventLog, bus: EventBus, logger: Logger
+    ) async throws -> IdentityAssembly {
         let directory = configuration.dataDirectory
-        let secretKey = try DaemonSecrets.value(
-            configured: configuration.identity.secretKey, fileName: "identity-secret.key", in: directory, logger: logger) {
-                DaemonSecrets.randomBase64(byteCount: 32)
-            }
         let adminToken = try DaemonSecrets.value(
             configured: configuration.identity.adminToken, fileName: "admin.token", in: directory, logger: logger) {
                 DaemonSecrets.randomBase64(byteCount: 32)

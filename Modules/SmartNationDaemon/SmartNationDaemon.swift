@@ -60,6 +60,7 @@ public final class SmartNationDaemon: Sendable {
     /// Runs until a signal or cancellation, then shuts down gracefully.
     public func run() async throws {
         try DataDirectory.prepare(configuration.dataDirectory)
+        let identitySecretKey = try IdentityAssembly.sealingKey(configuration: configuration, logger: logger)
         let log = try EventLog(dataDirectory: configuration.dataDirectory, retention: configuration.eventRetention)
         let bus = EventBus(configuration: .init(defaultBufferCapacity: configuration.busBufferCapacity))
 
@@ -92,7 +93,7 @@ public final class SmartNationDaemon: Sendable {
         services.append(BusService(bus: bus, gracePeriod: configuration.shutdownGracePeriod, logger: logger))
         services.append(RetentionService(log: log, interval: .seconds(300), logger: logger))
 
-        let identity = try await IdentityAssembly.open(configuration: configuration, log: log, bus: bus, logger: logger)
+        let identity = try await IdentityAssembly.open(configuration: configuration, secretKey: identitySecretKey, log: log, bus: bus, logger: logger)
         services.append(contentsOf: identity.services)
 
         let metrics = DaemonMetrics()

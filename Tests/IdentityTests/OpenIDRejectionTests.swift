@@ -122,6 +122,20 @@ struct OpenIDRejectionTests {
         _ = try await fixture.exchange(code: code)
     }
 
+    @Test("a refusal after the client authenticated names that client, though the form carried no client_id")
+    func auditedClientIsTheAuthenticatedOne() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let code = try #require(try await fixture.authorize()["code"])
+        #expect(await errorCode { _ = try await fixture.exchange(code: code, verifier: String(repeating: "x", count: 43)) } == .oauthPKCEMismatch)
+        #expect(await errorCode {
+            _ = try await fixture.provider.introspect(form: [:], credentials: try fixture.credentials())
+        } == .oauthRequestInvalid)
+        let rejections = try await fixture.rejections()
+        #expect(rejections.map(\.code) == [SmartNationError.Code.oauthPKCEMismatch, .oauthRequestInvalid].map(\.rawValue))
+        #expect(rejections.map(\.clientID) == [fixture.client.clientID, fixture.client.clientID])
+    }
+
     @Test("a refusal's audit event names the client only when the request's client_id could be one")
     func auditedClientIDIsBounded() async throws {
         let fixture = try await OpenIDTestFixture.make()

@@ -65,6 +65,21 @@ struct CommandLineTests {
         #expect(typo.standardError.contains("bus.bufer_capacity"))
     }
 
+    @Test("smartnationd without demo data refuses to start without a sealing key, naming the setting, and starts nothing")
+    func daemonNeedsSealingKey() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SMARTNATION_") }
+        let dataDirectory = directory.url.appendingPathComponent("data")
+        let result = try await ChildProcess.run(
+            builtProductURL("smartnationd"), ["--data-dir", dataDirectory.path, "--http", "127.0.0.1:0"], environment: environment)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("identity.secret.key_missing"), "\(result.standardError)")
+        #expect(result.standardError.contains("SMARTNATION_IDENTITY_SECRET_KEY"))
+        #expect(!FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("identity-secret.key").path), "no key is written")
+        #expect(!FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("mosquitto").path), "no broker was started")
+    }
+
     @Test("smartnationd prints where it listens, logs JSON when asked, and on SIGINT stops itself and its broker")
     func daemonSignalShutdown() async throws {
         let directory = try TemporaryDirectory()

@@ -16,9 +16,13 @@ struct RunningDaemon {
     let task: Task<Void, any Error>
     let baseURL: String
 
-    static func start(dataDirectory: URL, environment: [String: String] = [:]) async throws -> RunningDaemon {
+    /// Starts one with `environment` — over a fresh sealing key, as an operator supplies one, unless
+    /// `suppliesSealingKey` is off; throws what stopped it if it stops before it listens.
+    static func start(dataDirectory: URL, environment: [String: String] = [:], suppliesSealingKey: Bool = true) async throws -> RunningDaemon {
         var loader = ConfigurationLoader()
-        try loader.addEnvironment(environment)
+        let sealingKey = suppliesSealingKey
+            ? ["SMARTNATION_IDENTITY_SECRET_KEY": Data((0..<32).map { _ in UInt8.random(in: .min ... .max) }).base64EncodedString()] : [:]
+        try loader.addEnvironment(sealingKey.merging(environment) { $1 })
         try loader.addFlag("--data-dir", key: "data_dir", value: dataDirectory.path)
         try loader.addFlag("--http", key: "http.address", value: "127.0.0.1:0")
         let configuration = try loader.resolve()
@@ -26,9 +30,15 @@ struct RunningDaemon {
         let daemon = SmartNationDaemon(configuration: configuration, logger: testLogger, handlesSignals: false) { address in
             continuation.yield(address)
         }
-        let task = Task { try await daemon.run() }
+        let task = Task {
+            defer { continuation.finish() }
+            try await daemon.run()
+        }
         var iterator = addresses.makeAsyncIterator()
-        guard let address = await iterator.next() else { throw CancellationError() }
+        guard let address = await iterator.next() else {
+            try await task.value
+            throw CancellationError()
+        }
         return RunningDaemon(daemon: daemon, task: task, baseURL: address.url)
     }
 
@@ -147,7 +157,8 @@ struct DaemonIntegrationTests {
     func identityPlatform() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let daemon = try await RunningDaemon.start(dataDirectory: directory.url, environment: ["SMARTNATION_DEMO_DATA": "true"])
+        let daemon = try await RunningDaemon.start(
+            dataDirectory: directory.url, environment: ["SMARTNATION_DEMO_DATA": "true"], suppliesSealingKey: false)
         let discovery = try await httpGet(daemon.baseURL + "/.well-known/openid-configuration")
         #expect(discovery.status == 200)
         #expect(discovery.body.contains(#""require_pushed_authorization_requests":true"#))
@@ -159,7 +170,8 @@ struct DaemonIntegrationTests {
         #expect(refused.status == 401)
         #expect(refused.body.contains("identity.login.wrong_credentials"))
         try await daemon.stop()
-        #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("identity-secret.key").path))
+        #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("identity-secret.key").path),
+                "with demo data and no key configured, one is generated into the data directory")
         let log = try EventLog(dataDirectory: directory.url)
         let types = try await log.read(after: 0).map(\.event.type)
         #expect(types.contains("sg.smartnation.identity.citizen.registered"))

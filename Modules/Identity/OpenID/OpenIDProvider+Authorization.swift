@@ -49,8 +49,8 @@ extension OpenIDProvider {
     public func pushAuthorizationRequest(
         form: [String: String], credentials: ClientCredentials, dpopProof: String?
     ) async throws(SmartNationError) -> PushedAuthorization {
-        try await audited(endpoint: "par", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
-            let client = try await authenticator.authenticate(credentials)
+        try await audited(endpoint: "par", credentials: credentials) { (audit: inout RequestAudit) async throws(SmartNationError) in
+            let client = try await authenticate(credentials, recordingIn: &audit)
             var jkt = form["dpop_jkt"]
             if let named = jkt, !RandomToken.isWellFormed(named) {
                 throw .oauth(.oauthRequestInvalid, "invalid_request", "dpop_jkt is the base64url SHA-256 thumbprint of the DPoP key")

@@ -51,8 +51,8 @@ public struct PendingDeviceAuthorization: Sendable, Hashable {
 extension OpenIDProvider {
     /// The device authorization endpoint: issues a device code and a user code.
     public func startDeviceAuthorization(form: [String: String], credentials: ClientCredentials) async throws(SmartNationError) -> DeviceGrant {
-        try await audited(endpoint: "device_authorization", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
-            let client = try await authenticator.authenticate(credentials)
+        try await audited(endpoint: "device_authorization", credentials: credentials) { (audit: inout RequestAudit) async throws(SmartNationError) in
+            let client = try await authenticate(credentials, recordingIn: &audit)
             let scopes = try ScopeSet(parsing: form["scope"] ?? "")
             guard scopes.attributes.isSubset(of: client.allowedAttributes) else {
                 throw .oauth(.oauthScopeInvalid, "invalid_scope", "the client may not ask for these attributes")

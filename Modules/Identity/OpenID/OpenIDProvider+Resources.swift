@@ -62,8 +62,8 @@ extension OpenIDProvider {
     /// Token revocation (RFC 7009): a refresh token revokes its grant, an access token itself.
     /// Unknown tokens and other clients' tokens are answered the same way, with nothing revoked.
     public func revoke(form: [String: String], credentials: ClientCredentials) async throws(SmartNationError) {
-        try await audited(endpoint: "revoke", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
-            let client = try await authenticator.authenticate(credentials)
+        try await audited(endpoint: "revoke", credentials: credentials) { (audit: inout RequestAudit) async throws(SmartNationError) in
+            let client = try await authenticate(credentials, recordingIn: &audit)
             guard let token = form["token"], !token.isEmpty else {
                 throw .oauth(.oauthRequestInvalid, "invalid_request", "token is required")
             }
@@ -93,8 +93,8 @@ extension OpenIDProvider {
     /// Token introspection (RFC 7662) for the client the token was issued to; any other token is
     /// `{"active": false}`.
     public func introspect(form: [String: String], credentials: ClientCredentials) async throws(SmartNationError) -> JSONValue {
-        try await audited(endpoint: "introspect", clientID: credentials.basic?.clientID ?? credentials.clientID) { () async throws(SmartNationError) in
-            let client = try await authenticator.authenticate(credentials)
+        try await audited(endpoint: "introspect", credentials: credentials) { (audit: inout RequestAudit) async throws(SmartNationError) in
+            let client = try await authenticate(credentials, recordingIn: &audit)
             guard let token = form["token"] else { throw .oauth(.oauthRequestInvalid, "invalid_request", "token is required") }
             let now = clock()
             for kind in ["access", "refresh"] {

@@ -114,18 +114,19 @@ extension OpenIDProvider {
     /// transaction runs on the thread of the request whose turn it is, which it blocks meanwhile (a
     /// few statements): the daemon calls this from `RequestExecutor`'s threads.
     public func token(form: [String: String], credentials: ClientCredentials, dpopProof: String?) async throws(SmartNationError) -> TokenResponse {
-        try await audited(endpoint: "token", clientID: credentials.basic?.clientID ?? credentials.clientID) { (replayKeys: inout [SingleUseKey]) async throws(SmartNationError) in
+        try await audited(endpoint: "token", credentials: credentials) { (audit: inout RequestAudit) async throws(SmartNationError) in
             let authenticated = try await authenticator.verify(credentials)
-            if let key = authenticated.replayKey { replayKeys.append(key) }
+            audit.clientID = authenticated.client.clientID
+            if let key = authenticated.replayKey { audit.replayKeys.append(key) }
             var jkt: String?
             if let dpopProof {
                 let proof = try dpop.check(dpopProof, method: "POST", url: settings.tokenEndpoint)
-                replayKeys.append(proof.replayKey)
+                audit.replayKeys.append(proof.replayKey)
                 jkt = proof.jkt
             } else if authenticated.client.dpopBoundAccessTokens {
                 throw .oauth(.oauthDPoPProofInvalid, "invalid_dpop_proof", "this client's tokens are DPoP-bound: send a DPoP proof")
             }
-            let request = TokenRequest(client: authenticated.client, jkt: jkt, replayKeys: replayKeys)
+            let request = TokenRequest(client: authenticated.client, jkt: jkt, replayKeys: audit.replayKeys)
             switch form["grant_type"] {
             case "authorization_code": return try await exchangeCode(form: form, request: request)
             case "refresh_token": return try await refresh(form: form, request: request)

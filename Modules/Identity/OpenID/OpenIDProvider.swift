@@ -156,24 +156,42 @@ public struct OpenIDProvider: Sendable {
     func audited<Result: Sendable>(
         endpoint: String, clientID: String?, _ body: () async throws(SmartNationError) -> Result
     ) async throws(SmartNationError) -> Result {
-        try await audited(endpoint: endpoint, clientID: clientID) { (_: inout [SingleUseKey]) async throws(SmartNationError) in try await body() }
+        try await audited(endpoint: endpoint, clientID: clientID) { (_: inout RequestAudit) async throws(SmartNationError) in try await body() }
     }
 
-    /// Runs `body`, which collects the request's single-use `jti`s as it verifies them; when it
-    /// refuses the request, writes ``OAuthRequestRejected`` and claims those `jti`s in one
-    /// transaction (so a refused assertion or proof is spent too), and rethrows.
+    /// The audited run (with a ``RequestAudit``) for an endpoint that authenticates its client: a refusal names the client the request claims to be until `body` has authenticated
+    /// it (``authenticate(_:recordingIn:)``), and that client afterwards.
     func audited<Result: Sendable>(
-        endpoint: String, clientID: String?, _ body: (inout [SingleUseKey]) async throws(SmartNationError) -> Result
+        endpoint: String, credentials: ClientCredentials, _ body: (inout RequestAudit) async throws(SmartNationError) -> Result
     ) async throws(SmartNationError) -> Result {
-        var replayKeys: [SingleUseKey] = []
+        try await audited(endpoint: endpoint, clientID: credentials.basic?.clientID ?? credentials.clientID, body)
+    }
+
+    /// The client `credentials` prove, with its assertion's `jti` claimed, recorded in `audit` as
+    /// the client a refusal names from now on.
+    func authenticate(_ credentials: ClientCredentials, recordingIn audit: inout RequestAudit) async throws(SmartNationError) -> OpenIDClient {
+        let client = try await authenticator.authenticate(credentials)
+        audit.clientID = client.clientID
+        return client
+    }
+
+    /// Runs `body`, which collects in a ``RequestAudit`` the request's single-use `jti`s as it
+    /// verifies them and the client once authenticated; when it refuses the request, writes
+    /// ``OAuthRequestRejected`` (naming that client, or else `clientID` as the request claimed it)
+    /// and claims those `jti`s in one transaction (so a refused assertion or proof is spent too), and
+    /// rethrows.
+    func audited<Result: Sendable>(
+        endpoint: String, clientID: String?, _ body: (inout RequestAudit) async throws(SmartNationError) -> Result
+    ) async throws(SmartNationError) -> Result {
+        var audit = RequestAudit(clientID: clientID.flatMap(Self.auditableClientID))
         do {
-            return try await body(&replayKeys)
+            return try await body(&audit)
         } catch {
             guard error.httpStatus < 500 else { throw error }
             let event = try CloudEvent(
-                OAuthRequestRejected(endpoint: endpoint, code: error.code.rawValue, clientID: clientID.flatMap(Self.auditableClientID)),
+                OAuthRequestRejected(endpoint: endpoint, code: error.code.rawValue, clientID: audit.clientID),
                 source: identityEventSource, time: clock())
-            let spent = replayKeys
+            let spent = audit.replayKeys
             do {
                 try await database.write { db in
                     _ = try replayGuard.claim(spent, in: db)

@@ -62,4 +62,6 @@ extension SmartNationError.Code {
     public static let identitySecretKeyInvalid = Self("identity.secret_key.invalid")
     /// A sealed secret does not open under the configured key: wrong key, or altered data.
     public static let identitySecretUnreadable = Self("identity.secret.unreadable")
+    /// No sealing key is configured (`identity.secret_key`), and none may be generated (no demo data).
+    public static let identitySecretKeyMissing = Self("identity.secret.key_missing")
 }

@@ -54,7 +54,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         .init(name: "events.retention_megabytes", expected: "an integer from 1 to 1048576", defaultValue: "1024",
               summary: "The most space the durable event log's envelopes take."),
         .init(name: "identity.secret_key", expected: "32 bytes in base64, as `openssl rand -base64 32` prints", defaultValue: nil,
-              summary: "Seals TOTP secrets, OpenID signing keys and CA keys at rest. Unset: generated once into <data_dir>/identity-secret.key (mode 0600); supply it from a secret store in production."),
+              summary: "Seals TOTP secrets, OpenID signing keys and CA keys at rest; required, from a secret store, kept apart from the data directory. Only with demo data may it be unset: then generated once into <data_dir>/identity-secret.key (mode 0600)."),
         .init(name: "identity.issuer", expected: "an http:// or https:// URL without a trailing slash", defaultValue: nil,
               summary: "The OpenID issuer identifier, the public base URL integrators reach. Unset: http:// and http.address."),
         .init(name: "identity.password_rounds", expected: "an integer from 210000 to 10000000", defaultValue: "600000",
