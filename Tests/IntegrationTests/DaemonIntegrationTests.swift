@@ -20,9 +20,7 @@ struct RunningDaemon {
     /// `suppliesSealingKey` is off; throws what stopped it if it stops before it listens.
     static func start(dataDirectory: URL, environment: [String: String] = [:], suppliesSealingKey: Bool = true) async throws -> RunningDaemon {
         var loader = ConfigurationLoader()
-        let sealingKey = suppliesSealingKey
-            ? ["SMARTNATION_IDENTITY_SECRET_KEY": Data((0..<32).map { _ in UInt8.random(in: .min ... .max) }).base64EncodedString()] : [:]
-        try loader.addEnvironment(sealingKey.merging(environment) { $1 })
+        try loader.addEnvironment((suppliesSealingKey ? freshSealingKey() : [:]).merging(environment) { $1 })
         try loader.addFlag("--data-dir", key: "data_dir", value: dataDirectory.path)
         try loader.addFlag("--http", key: "http.address", value: "127.0.0.1:0")
         let configuration = try loader.resolve()

@@ -23,8 +23,7 @@ final class DaemonProcess {
         process.executableURL = builtProductURL("smartnationd")
         process.arguments = ["--data-dir", directory.appendingPathComponent("data").path, "--http", "127.0.0.1:0"] + arguments
         // A sealing key as an operator supplies one; a test may override it.
-        let sealingKey = ["SMARTNATION_IDENTITY_SECRET_KEY": Data((0..<32).map { _ in UInt8.random(in: .min ... .max) }).base64EncodedString()]
-        process.environment = ProcessInfo.processInfo.environment.merging(sealingKey) { $1 }.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(freshSealingKey()) { $1 }.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: logURL)

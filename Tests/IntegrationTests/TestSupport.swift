@@ -61,3 +61,8 @@ func builtProductURL(_ name: String) -> URL {
     }
     return candidates.last!.appendingPathComponent(name)
 }
+
+/// A fresh `SMARTNATION_IDENTITY_SECRET_KEY`, as an operator supplies one to a daemon without demo data.
+func freshSealingKey() -> [String: String] {
+    ["SMARTNATION_IDENTITY_SECRET_KEY": Data((0..<32).map { _ in UInt8.random(in: .min ... .max) }).base64EncodedString()]
+}
