@@ -7,7 +7,11 @@ import SmartNationCore
 import SmartNationHTTP
 
 /// The authorization endpoint (`/oauth2/authorize`): the login page, then the consent page, then a
-/// 303 to the client's redirect URI with `code`, `state` and `iss`.
+/// 303 to the client's redirect URI with `code`, `state` and `iss`. The pushed request's `prompt`
+/// and `max_age` are honoured (OpenID Connect Core §3.1.2.1): `login` or a session older than
+/// `max_age` shows the login page though a session is held, `consent` shows the consent page though
+/// consent stands, and `none` shows no page — the client gets `login_required` or
+/// `consent_required` when one would be needed.
 ///
 /// Only pushed requests are served (`client_id` + `request_uri`). The login opens a citizen session
 /// held in an `HttpOnly`, `SameSite=Lax` cookie (``PageCookies``); the unguessable
@@ -36,8 +40,12 @@ struct AuthorizationPages: Sendable {
                     clientID: query["client_id"].map(String.init), requestURI: query["request_uri"].map(String.init))
                 var page = PageState(formToken: formToken)
                 if let formCookie { page.cookies.append(formCookie) }
-                if let session = try await pages.session(of: request) {
+                let session = try await pages.session(of: request)
+                if let session, !platform.openID.requiresLogin(pending, sessionOpenedAt: session.createdAt) {
                     return try await pages.afterLogin(pending, session: session, page: page)
+                }
+                if pending.request.forbidsPages {
+                    return page.redirect(to: try await platform.openID.endWithoutPage(pending, error: "login_required"))
                 }
                 return pages.loginPage(pending, page: page, notice: nil)
             }
@@ -121,9 +129,15 @@ struct AuthorizationPages: Sendable {
         return try await afterLogin(pending, session: issued.session, page: loggedIn)
     }
 
-    /// The consent page, or straight to the client when everything asked was consented before.
+    /// The consent page, or straight to the client when everything asked was consented before and
+    /// the client did not ask for the page (`prompt=consent`); with `prompt=none`, `consent_required`
+    /// to the client instead of the page.
     private func afterLogin(_ pending: PendingAuthorization, session: Session, page: PageState) async throws(SmartNationError) -> Response {
-        guard try await platform.openID.consentRequired(pending, subject: session.subject) else {
+        let consentRequired = try await platform.openID.consentRequired(pending, subject: session.subject)
+        if consentRequired, pending.request.forbidsPages {
+            return page.redirect(to: try await platform.openID.endWithoutPage(pending, error: "consent_required"))
+        }
+        guard consentRequired || pending.request.asksForConsent else {
             let location = try await platform.openID.completeAuthorization(
                 clientID: pending.client.clientID, requestURI: pending.requestURI, subject: session.subject,
                 methods: session.authenticationMethods, authenticatedAt: session.createdAt, decision: .approveAll, entityUEN: session.entityUEN)

@@ -112,6 +112,58 @@ struct AuthorizationPagesTests {
         }
     }
 
+    @Test("prompt and max_age: none shows no page (login_required, consent_required, or a code), login and an old session log in again, consent asks again")
+    func promptAndMaxAge() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let (authorization, clientID) = try await fixture.registerDevelopmentClient(scopes: ["openid", "name", "email"])
+            var browser = Browser(fixture: fixture, clientID: clientID, requestURI: "")
+            func open(_ extra: [(String, String)], scope: String = "openid name") async throws -> TestResponse {
+                browser = Browser(
+                    fixture: fixture, clientID: clientID,
+                    requestURI: try await fixture.pushRequest(authorization: authorization, clientID: clientID, scope: scope, adding: extra),
+                    cookies: browser.cookies)
+                return try await browser.open()
+            }
+            func redirected(_ response: TestResponse) -> [String: String] {
+                let location = response.headers[.location].flatMap { URLComponents(string: $0) }
+                return Dictionary(uniqueKeysWithValues: (location?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+            }
+
+            let noSession = try await open([("prompt", "none")])
+            #expect(noSession.status == .seeOther)
+            #expect(redirected(noSession) == ["error": "login_required", "iss": IdentityHTTPFixture.issuer, "state": "state-123"])
+
+            #expect(try await open([]).status == .ok)
+            _ = try await browser.post([("action", "login"), ("identifier", IdentityHTTPFixture.nric), ("password", IdentityHTTPFixture.password)])
+            #expect(try await browser.post([("action", "consent"), ("share_name", "yes"), ("decision", "approve")]).status == .seeOther)
+
+            let silent = try await open([("prompt", "none")])
+            #expect(silent.status == .seeOther && redirected(silent)["code"]?.isEmpty == false, "a session and a standing consent: a code, no page")
+            let widened = try await open([("prompt", "none")], scope: "openid name email")
+            #expect(redirected(widened)["error"] == "consent_required")
+            let relogin = try await open([("prompt", "login")])
+            #expect(relogin.status == .ok && String(buffer: relogin.body).contains(#"name="password""#), "the login page though a session is held")
+            let reconsent = try await open([("prompt", "consent")])
+            #expect(reconsent.status == .ok && String(buffer: reconsent.body).contains(#"value="approve""#), "the consent page though consent stands")
+            let recent = try await open([("max_age", "3600")])
+            #expect(recent.status == .seeOther && redirected(recent)["code"]?.isEmpty == false)
+            try await Task.sleep(for: .milliseconds(1_100))
+            let stale = try await open([("max_age", "1")])
+            #expect(stale.status == .ok && String(buffer: stale.body).contains(#"name="password""#), "a session older than max_age logs in again")
+            let loggedInAgain = try await browser.post([
+                ("action", "login"), ("identifier", IdentityHTTPFixture.nric), ("password", IdentityHTTPFixture.password),
+            ])
+            #expect(loggedInAgain.status == .seeOther && redirected(loggedInAgain)["code"]?.isEmpty == false)
+
+            for (name, value) in [("prompt", "bogus"), ("prompt", "none login"), ("prompt", ""), ("max_age", "-1"), ("max_age", "soon"), ("max_age", "99999999999")] {
+                let refused = try await fixture.postForm(
+                    "/oauth2/par", IdentityHTTPFixture.parForm(clientID: clientID) + [(name, value)], headers: [.authorization: authorization])
+                #expect(refused.status == .badRequest, "\(name)=\(value)")
+                #expect(try IdentityHTTPFixture.json(refused)["error"]?.stringValue == "invalid_request", "\(name)=\(value)")
+            }
+        }
+    }
+
     @Test("a box the citizen clears on the consent page withholds that attribute: the consent records only what was shared")
     func consentWithholdsClearedAttributes() async throws {
         try await IdentityHTTPFixture.run { fixture in

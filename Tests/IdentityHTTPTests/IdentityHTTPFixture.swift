@@ -82,9 +82,9 @@ struct IdentityHTTPFixture {
         ]
     }
 
-    /// Pushes a valid request for the client; returns its `request_uri`.
-    func pushRequest(authorization: String, clientID: String, scope: String = "openid name") async throws -> String {
-        let response = try await postForm("/oauth2/par", Self.parForm(clientID: clientID, scope: scope), headers: [.authorization: authorization])
+    /// Pushes a valid request for the client, with `extra` parameters; returns its `request_uri`.
+    func pushRequest(authorization: String, clientID: String, scope: String = "openid name", adding extra: [(String, String)] = []) async throws -> String {
+        let response = try await postForm("/oauth2/par", Self.parForm(clientID: clientID, scope: scope) + extra, headers: [.authorization: authorization])
         guard response.status == .created, let requestURI = try Self.json(response)["request_uri"]?.stringValue else {
             throw FixtureFailure(description: "PAR answered \(response.status): \(String(buffer: response.body))")
         }

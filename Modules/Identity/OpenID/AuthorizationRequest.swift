@@ -17,9 +17,29 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
     public let codeChallenge: String
     /// The DPoP key the PAR request proved, to which the code is bound.
     public let dpopJKT: String?
+    /// What the client asked of the login and consent pages (OpenID Connect Core §3.1.2.1
+    /// `prompt`); `nil` when it asked nothing.
+    public let prompt: Set<Prompt>?
+    /// The longest time since the citizen last logged in that the client accepts, in seconds
+    /// (`max_age`); an older session logs in again.
+    public let maxAge: Int?
+
+    /// A `prompt` value.
+    public enum Prompt: String, Sendable, Hashable, Codable {
+        /// Show no page: answer `login_required` or `consent_required` when one would be needed.
+        case none
+        /// Log in again, whatever session the browser holds.
+        case login
+        /// Show the consent page, even for attributes consented before.
+        case consent
+        /// Let the citizen choose the account: here, log in again, as for ``login``.
+        case selectAccount = "select_account"
+    }
 
     /// The longest `state` or `nonce` accepted.
     public static let opaqueValueLengthMax = 512
+    /// The largest `max_age` accepted: a year, in seconds.
+    public static let maxAgeMax = 366 * 86_400
 
     /// Validates a pushed request's form against the client's registration.
     init(form: [String: String], client: OpenIDClient, dpopJKT: String?) throws(SmartNationError) {
@@ -48,6 +68,13 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         if let named = form["client_id"], named != client.clientID {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "client_id differs from the authenticated client")
         }
+        prompt = try form["prompt"].map(Self.prompts)
+        maxAge = try form["max_age"].map { (text: String) throws(SmartNationError) -> Int in
+            guard text.utf8.count <= 10, text.utf8.allSatisfy({ (48...57).contains($0) }), let seconds = Int(text), seconds <= Self.maxAgeMax else {
+                throw .oauth(.oauthRequestInvalid, "invalid_request", "max_age must be a whole number of seconds from 0 to \(Self.maxAgeMax)")
+            }
+            return seconds
+        }
         clientID = client.clientID
         self.redirectURI = redirectURI
         self.scopes = scopes
@@ -56,6 +83,36 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         codeChallenge = challenge
         self.dpopJKT = dpopJKT
     }
+
+    /// The space-separated `prompt` values; `none` only alone.
+    private static func prompts(_ text: String) throws(SmartNationError) -> Set<Prompt> {
+        var prompts = Set<Prompt>()
+        for word in text.split(separator: " ") {
+            guard let value = Prompt(rawValue: String(word)) else {
+                throw .oauth(.oauthRequestInvalid, "invalid_request", "prompt holds none, login, consent or select_account")
+            }
+            prompts.insert(value)
+        }
+        guard !prompts.isEmpty, !prompts.contains(.none) || prompts.count == 1 else {
+            throw .oauth(.oauthRequestInvalid, "invalid_request", "prompt=none stands alone")
+        }
+        return prompts
+    }
+
+    /// Whether the citizen must log in for this request, though their browser holds a session
+    /// opened at `sessionOpenedAt`: asked to (`prompt=login` or `select_account`), or the session is
+    /// older than `max_age` at `now`.
+    public func asksForLogin(sessionOpenedAt: Date, now: Date) -> Bool {
+        if let prompt, !prompt.isDisjoint(with: [.login, .selectAccount]) { return true }
+        if let maxAge { return now.timeIntervalSince(sessionOpenedAt) > TimeInterval(maxAge) }
+        return false
+    }
+
+    /// Whether the client asked that no page be shown (`prompt=none`).
+    public var forbidsPages: Bool { prompt == [.none] }
+
+    /// Whether the client asked for the consent page even where consent stands (`prompt=consent`).
+    public var asksForConsent: Bool { prompt?.contains(.consent) == true }
 }
 
 /// RFC 7636 PKCE with S256.

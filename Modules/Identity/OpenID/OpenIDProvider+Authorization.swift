@@ -123,12 +123,7 @@ extension OpenIDProvider {
             var response = [("iss", settings.issuer)]
             if let state = request.state { response.append(("state", state)) }
             guard let scopes = decision.granted(from: request.scopes) else {
-                do {
-                    try await database.write { db in try Self.markUsed(requestURI, in: db) }
-                } catch {
-                    throw .storage(error)
-                }
-                return Self.redirect(request.redirectURI, [("error", "access_denied")] + response)
+                return try await end(pending, error: "access_denied")
             }
             let code = RandomToken.makeTimeOrdered(at: now)
             do {
@@ -154,6 +149,35 @@ extension OpenIDProvider {
             }
             return Self.redirect(request.redirectURI, [("code", code.token)] + response)
         }
+    }
+
+    /// Whether the citizen must log in for `pending`: their browser holds no session (`nil`), or one
+    /// opened at `sessionOpenedAt` that the request does not accept (`prompt=login`, `max_age`).
+    public func requiresLogin(_ pending: PendingAuthorization, sessionOpenedAt: Date?) -> Bool {
+        guard let sessionOpenedAt else { return true }
+        return pending.request.asksForLogin(sessionOpenedAt: sessionOpenedAt, now: clock())
+    }
+
+    /// Ends an authorization without a page, as `prompt=none` asks when one would be needed: the
+    /// redirect with `error` — `login_required` or `consent_required` (OpenID Connect Core
+    /// §3.1.2.6) — `state` and `iss`. The `request_uri` is used up.
+    public func endWithoutPage(_ pending: PendingAuthorization, error: String) async throws(SmartNationError) -> String {
+        assert(["login_required", "consent_required"].contains(error), "prompt=none ends only for want of a login or a consent")
+        return try await audited(endpoint: "authorize", clientID: pending.client.clientID) { () async throws(SmartNationError) in
+            try await end(pending, error: error)
+        }
+    }
+
+    /// Uses up the request and returns its redirect with `error`, `state` and `iss`.
+    private func end(_ pending: PendingAuthorization, error: String) async throws(SmartNationError) -> String {
+        do {
+            try await database.write { db in try Self.markUsed(pending.requestURI, in: db) }
+        } catch {
+            throw .storage(error)
+        }
+        var response = [("error", error), ("iss", settings.issuer)]
+        if let state = pending.request.state { response.append(("state", state)) }
+        return Self.redirect(pending.request.redirectURI, response)
     }
 
     private func pending(clientID: String, requestURI: String) async throws(SmartNationError) -> PendingAuthorization {

@@ -90,6 +90,7 @@ public struct OpenIDProvider: Sendable {
             "code_challenge_methods_supported": strings(["S256"]),
             "dpop_signing_alg_values_supported": strings(["ES256"]),
             "authorization_response_iss_parameter_supported": .bool(true),
+            "prompt_values_supported": strings(["none", "login", "consent", "select_account"]),
             "revocation_endpoint_auth_methods_supported": strings(clientAuthenticationMethods),
             "revocation_endpoint_auth_signing_alg_values_supported": strings(["ES256"]),
             "introspection_endpoint_auth_methods_supported": strings(clientAuthenticationMethods),
