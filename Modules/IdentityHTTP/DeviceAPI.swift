@@ -17,7 +17,8 @@ import SmartNationHTTP
 /// - `POST /device-challenges`: `{"device_id"}`; 201 with the nonce, its expiry and `signed_bytes`
 ///   (base64), the exact bytes the device signs; 404 `identity.device.not_active` when no live device
 ///   has that id, 400 `identity.device.id_invalid` when it is malformed (nothing stored either way),
-///   429 `identity.device.challenge_limit` while the device holds 8 unanswered ones.
+///   429 `identity.device.challenge_limit` while the asking address holds 8 unanswered ones for the
+///   device (a device holds at most 64 in all, its oldest giving way).
 /// - `POST /device-sessions`: `{"nonce", "signature"}`, the signature ECDSA P-256 SHA-256 in DER,
 ///   base64; 201 with a session as `POST /sessions` answers, its methods `["hwk"]`.
 struct DeviceAPI: Sendable {
@@ -83,7 +84,8 @@ struct DeviceAPI: Sendable {
         group.post("/device-challenges") { request, context in
             var request = request
             let body = try await request.jsonBody(as: ChallengeRequest.self, context: context)
-            let challenge = try await platform.devices.challenge(deviceID: body.deviceID, purpose: DeviceChallenge.loginPurpose)
+            let challenge = try await platform.devices.challenge(
+                deviceID: body.deviceID, purpose: DeviceChallenge.loginPurpose, clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
             return jsonResponse(.object([
                 "nonce": .string(challenge.nonce), "device_id": .string(challenge.deviceID), "purpose": .string(challenge.purpose),
                 "expires_at": .string(challenge.expiresAt.formatted(.iso8601)),

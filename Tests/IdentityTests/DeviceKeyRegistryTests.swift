@@ -50,7 +50,7 @@ struct DeviceKeyRegistryTests {
         let key = P256.Signing.PrivateKey()
         _ = try await fixture.devices.register(
             deviceID: "pixel-9", subject: fixture.subject, displayName: "Pixel 9", publicKey: key.publicKey.x963Representation)
-        let challenge = try await fixture.devices.challenge(deviceID: "pixel-9", purpose: "login")
+        let challenge = try await fixture.devices.challenge(deviceID: "pixel-9", purpose: "login", clientAddress: "198.51.100.7")
         let signature = try key.signature(for: challenge.signedBytes).derRepresentation
         #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature, clientAddress: "198.51.100.7") == .verified(subject: fixture.subject))
         #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature, clientAddress: "198.51.100.7") == .replayed)
@@ -73,15 +73,15 @@ struct DeviceKeyRegistryTests {
         _ = try await fixture.devices.register(
             deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
         for _ in 0..<4 {
-            let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+            let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
             #expect(try await fixture.devices.login(
                 nonce: challenge.nonce, signature: try stolen.signature(for: challenge.signedBytes).derRepresentation, clientAddress: "203.0.113.9") == .badSignature)
         }
-        let owner = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let owner = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
         #expect(try await fixture.devices.login(
             nonce: owner.nonce, signature: try key.signature(for: owner.signedBytes).derRepresentation, clientAddress: "198.51.100.1")
             == .verified(subject: fixture.subject), "another's bad answers do not lock the owner's device out")
-        let honest = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let honest = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
         let answer = try key.signature(for: honest.signedBytes).derRepresentation
         guard case .lockedOut(let until) = try await fixture.devices.login(nonce: honest.nonce, signature: answer, clientAddress: "203.0.113.9") else {
             Issue.record("the failing address is not locked out")
@@ -89,7 +89,7 @@ struct DeviceKeyRegistryTests {
         }
         #expect(until > fixture.clock.now)
         fixture.clock.advance(by: 31)
-        let later = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let later = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
         #expect(try await fixture.devices.login(
             nonce: later.nonce, signature: try key.signature(for: later.signedBytes).derRepresentation, clientAddress: "203.0.113.9") == .verified(subject: fixture.subject))
         let reasons = try await fixture.database.read { db in
@@ -104,23 +104,23 @@ struct DeviceKeyRegistryTests {
         defer { fixture.remove() }
         let key = try await fixture.registerPhone()
 
-        let late = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let late = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
         fixture.clock.advance(by: DeviceKeyRegistry.challengeLifetime + 1)
         #expect(try await fixture.devices.login(nonce: late.nonce, signature: try key.signature(for: late.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .expired)
 
-        let forged = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let forged = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
         let otherKey = P256.Signing.PrivateKey()
         #expect(try await fixture.devices.login(nonce: forged.nonce, signature: try otherKey.signature(for: forged.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .badSignature)
 
-        let purpose = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let purpose = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
         let elsewhere = DeviceChallenge(nonce: purpose.nonce, deviceID: "phone", purpose: "approve-payment", expiresAt: purpose.expiresAt)
         #expect(try await fixture.devices.login(nonce: purpose.nonce, signature: try key.signature(for: elsewhere.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .badSignature)
 
-        let payment = try await fixture.devices.challenge(deviceID: "phone", purpose: "approve-payment")
+        let payment = try await fixture.devices.challenge(deviceID: "phone", purpose: "approve-payment", clientAddress: "198.51.100.7")
         #expect(try await fixture.devices.login(nonce: payment.nonce, signature: try key.signature(for: payment.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .otherPurpose,
                 "a challenge signed for another purpose does not log in")
 
-        let revoked = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        let revoked = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
         try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
         #expect(try await fixture.devices.login(nonce: revoked.nonce, signature: try key.signature(for: revoked.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .deviceNotActive)
         await #expect(throws: SmartNationError(.identityDeviceNotFound)) { try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject) }
@@ -135,7 +135,7 @@ struct DeviceKeyRegistryTests {
         let sessions = SessionManager(store: SQLiteSessionStore(database: fixture.database), clock: { clock.now })
         let key = try await fixture.registerPhone()
         let session = try await sessions.open(subject: fixture.subject, methods: ["pwd"])
-        let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: DeviceChallenge.loginPurpose)
+        let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: DeviceChallenge.loginPurpose, clientAddress: "198.51.100.7")
 
         _ = try await fixture.environment.registry.close(subject: fixture.subject, reason: "deceased")
 
@@ -158,30 +158,54 @@ struct DeviceKeyRegistryTests {
             ("never-registered", "login", .identityDeviceNotActive),
         ]
         for (deviceID, purpose, expected) in cases {
-            await #expect(throws: SmartNationError(expected)) { try await fixture.devices.challenge(deviceID: deviceID, purpose: purpose) }
+            await #expect(throws: SmartNationError(expected)) { try await fixture.devices.challenge(deviceID: deviceID, purpose: purpose, clientAddress: "198.51.100.7") }
         }
         try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
-        await #expect(throws: SmartNationError(.identityDeviceNotActive)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login") }
+        await #expect(throws: SmartNationError(.identityDeviceNotActive)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7") }
         #expect(try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_challenge") } == 0)
     }
 
-    @Test("a device holds at most so many unanswered challenges: past it 429, until one is answered or expires")
+    @Test("an address holds at most so many unanswered challenges for a device: past it 429, until one is answered or expires")
     func outstandingChallengeLimit() async throws {
         let fixture = try await DeviceFixture.make()
         defer { fixture.remove() }
         let key = try await fixture.registerPhone()
         var issued: [DeviceChallenge] = []
         for _ in 0..<DeviceKeyRegistry.outstandingChallengesMax {
-            issued.append(try await fixture.devices.challenge(deviceID: "phone", purpose: "login"))
+            issued.append(try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7"))
         }
-        await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login") }
+        await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7") }
         #expect(try await fixture.devices.login(
             nonce: issued[0].nonce, signature: try key.signature(for: issued[0].signedBytes).derRepresentation, clientAddress: "198.51.100.7")
             == .verified(subject: fixture.subject))
-        _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
-        await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login") }
+        _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7") }
         fixture.clock.advance(by: DeviceKeyRegistry.challengeLifetime + 1)
-        _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login")
+        _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+    }
+
+    @Test("a flood of challenges from other addresses neither blocks the owner's nor grows the device's past its bound")
+    func challengeFloodFromOtherAddresses() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = try await fixture.registerPhone()
+        for attacker in 0..<20 {
+            fixture.clock.advance(by: 1)
+            for _ in 0..<DeviceKeyRegistry.outstandingChallengesMax {
+                _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "203.0.113.\(attacker)")
+            }
+            await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) {
+                try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "203.0.113.\(attacker)")
+            }
+        }
+        let owner = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        #expect(try await fixture.devices.login(
+            nonce: owner.nonce, signature: try key.signature(for: owner.signedBytes).derRepresentation, clientAddress: "198.51.100.7")
+            == .verified(subject: fixture.subject), "the owner's phone still gets and answers its challenge")
+        let held = try await fixture.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_challenge WHERE device_id = 'phone' AND used = 0")
+        }
+        #expect(held == DeviceKeyRegistry.outstandingChallengesPerDeviceMax - 1, "the oldest gave way; the owner's was answered")
     }
 
     @Test("concurrent registrations cannot pass the device limit together")

@@ -6,9 +6,13 @@ import SmartNationCore
 public struct DeviceKeyRegistry: Sendable {
     /// How long a challenge may be answered.
     public static let challengeLifetime: TimeInterval = 120
-    /// The most unanswered, unexpired challenges one device may hold: past it, 429
-    /// `identity.device.challenge_limit` until one is answered or expires.
+    /// The most unanswered, unexpired challenges one client address (an IPv6 /64) may hold for one
+    /// device: past it, 429 `identity.device.challenge_limit` to that address until one is answered
+    /// or expires. Counted per address, so that whoever knows a device's id cannot block its owner.
     public static let outstandingChallengesMax = 8
+    /// The most unanswered, unexpired challenges one device holds in all: past it, its oldest goes
+    /// to make room, so the table stays bounded however many addresses ask.
+    public static let outstandingChallengesPerDeviceMax = 64
     /// The most live devices one citizen may register.
     public static let devicesPerCitizenMax = 10
 
@@ -94,10 +98,10 @@ public struct DeviceKeyRegistry: Sendable {
 
     /// Issues a challenge for a live registered device to sign. A malformed device id or purpose is
     /// refused with its own code; an id no live device holds with
-    /// ``SmartNationError/Code/identityDeviceNotActive`` (404) — nothing is stored for it; a device
-    /// holding ``outstandingChallengesMax`` unanswered ones with
+    /// ``SmartNationError/Code/identityDeviceNotActive`` (404) — nothing is stored for it; a
+    /// `clientAddress` holding ``outstandingChallengesMax`` unanswered ones for the device with
     /// ``SmartNationError/Code/identityDeviceChallengeLimit`` (429).
-    public func challenge(deviceID: String, purpose: String) async throws(SmartNationError) -> DeviceChallenge {
+    public func challenge(deviceID: String, purpose: String, clientAddress: String) async throws(SmartNationError) -> DeviceChallenge {
         try Self.checkDeviceID(deviceID)
         guard !purpose.isEmpty, purpose.utf8.count <= 64, !purpose.contains("\n") else {
             throw SmartNationError(.identityDevicePurposeInvalid, parameters: ["expected": "a purpose of 1 to 64 bytes without a line break"])
@@ -108,7 +112,9 @@ public struct DeviceKeyRegistry: Sendable {
         let challenge = DeviceChallenge(
             nonce: RandomToken.make(), deviceID: deviceID, purpose: purpose,
             expiresAt: Date(timeIntervalSince1970: (clock().timeIntervalSince1970 + Self.challengeLifetime).rounded(.down)))
-        try await store.insert(challenge, outstandingMax: Self.outstandingChallengesMax)
+        try await store.insert(
+            challenge, requester: LoginThrottle.Key.clientAddress(clientAddress).storageKey, outstandingMax: Self.outstandingChallengesMax,
+            outstandingPerDeviceMax: Self.outstandingChallengesPerDeviceMax)
         return challenge
     }
 

@@ -14,10 +14,14 @@ public protocol DeviceKeyStore: Sendable {
     func keys(subject: String) async throws(SmartNationError) -> [DeviceKey]
     /// Marks the citizen's device revoked; returns whether a live key was revoked.
     func revoke(deviceID: String, subject: String, at date: Date) async throws(SmartNationError) -> Bool
-    /// Stores an issued challenge unless its device already has `outstandingMax` unused, unexpired
-    /// ones (``SmartNationError/Code/identityDeviceChallengeLimit``), counted in the inserting
+    /// Stores a challenge issued at `requester`'s asking (a client address's throttle key), unless
+    /// that requester already holds `outstandingMax` unused, unexpired ones for the device
+    /// (``SmartNationError/Code/identityDeviceChallengeLimit``); when the device holds
+    /// `outstandingPerDeviceMax` in all, its oldest goes to make room. Counted in the inserting
     /// transaction.
-    func insert(_ challenge: DeviceChallenge, outstandingMax: Int) async throws(SmartNationError)
+    func insert(
+        _ challenge: DeviceChallenge, requester: String, outstandingMax: Int, outstandingPerDeviceMax: Int
+    ) async throws(SmartNationError)
     /// Takes a challenge for use: returns it and marks it used in one step, or says it was used already.
     func consume(nonce: String) async throws(SmartNationError) -> (challenge: DeviceChallenge, alreadyUsed: Bool)?
 }

@@ -176,6 +176,9 @@ public enum IdentityDatabase {
         migrator.registerMigration("identity v19: outstanding challenges per device") { db in
             try db.execute(sql: "CREATE INDEX device_challenge_device ON device_challenge (device_id, used, expires_at)")
         }
+        migrator.registerMigration("identity v20: who asked for each device challenge") { db in
+            try db.execute(sql: "ALTER TABLE device_challenge ADD COLUMN requester TEXT")
+        }
         return migrator
     }
 }
