@@ -150,6 +150,22 @@ struct OpenIDRejectionTests {
         #expect(try await fixture.rejections().map(\.clientID) == ["sn-unknown", nil, nil, nil])
     }
 
+    @Test("DPoP htu: the endpoint's URL in any RFC 3986 normal form names it; another host, port, path or scheme does not")
+    func dpopTargetNormalisation() {
+        let endpoint = "https://id.test.sg/oauth2/token"
+        for same in [endpoint, "HTTPS://ID.Test.SG/oauth2/token", "https://id.test.sg:443/oauth2/token", "https://id.test.sg/oauth2/%74oken",
+                     "https://id.test.sg/oauth2/token?x=1", "https://id.test.sg/oauth2/token#f"] {
+            #expect(DPoPVerifier.sameTarget(same, as: endpoint), "\(same)")
+        }
+        #expect(DPoPVerifier.sameTarget("https://id.test.sg", as: "https://id.test.sg/"))
+        #expect(DPoPVerifier.sameTarget("https://id.test.sg/a%2fb", as: "https://id.test.sg/a%2Fb"), "escapes of reserved characters differ only in case")
+        for other in ["https://id.test.sg:8443/oauth2/token", "https://id.test.sg/oauth2/Token", "http://id.test.sg/oauth2/token",
+                      "https://id.test.sg.evil.example/oauth2/token", "https://user@id.test.sg/oauth2/token", "https://id.test.sg/oauth2/token/",
+                      "https://id.test.sg/oauth2/to%2Fken", "not a url", ""] {
+            #expect(!DPoPVerifier.sameTarget(other, as: endpoint), "\(other)")
+        }
+    }
+
     @Test("DPoP: required for a bound client; wrong URL, replayed proof, foreign key and missing ath are refused")
     func dpopChecks() async throws {
         let fixture = try await OpenIDTestFixture.make()

@@ -59,7 +59,7 @@ struct DPoPVerifier: Sendable {
         }
         guard jws.isSigned(by: proofKey.key, using: signatures) else { throw Self.invalid("the DPoP proof's signature does not verify") }
         if cached.value == nil { proofKeys.insert(proofKey, for: coordinates, ifNoRemovalSince: cached.removals) }
-        guard jws.string("htm") == method, let htu = jws.string("htu"), Self.withoutQuery(htu) == Self.withoutQuery(url) else {
+        guard jws.string("htm") == method, let htu = jws.string("htu"), Self.sameTarget(htu, as: url) else {
             throw Self.invalid("the DPoP proof is for another method or URL")
         }
         let now = clock().timeIntervalSince1970
@@ -89,8 +89,53 @@ struct DPoPVerifier: Sendable {
     /// The refusal of a proof whose `jti` was claimed before.
     private static let replayed = SmartNationError.oauth(.oauthDPoPProofReplayed, "invalid_dpop_proof", "the DPoP proof's jti was used before")
 
-    private static func withoutQuery(_ url: String) -> String {
-        String(url.prefix { $0 != "?" && $0 != "#" })
+    /// Whether a proof's `htu` names `url`, query and fragment aside (RFC 9449 §4.3), after RFC 3986
+    /// §6.2.2–6.2.3 normalisation: scheme and host in any case, the scheme's default port written
+    /// or not, an empty path as `/`, unreserved characters percent-encoded or not.
+    static func sameTarget(_ htu: String, as url: String) -> Bool {
+        let claimed = withoutQuery(htu), expected = withoutQuery(url)
+        if claimed == expected { return true }
+        guard let normalisedClaim = normalised(claimed) else { return false }
+        return normalisedClaim == normalised(expected)
+    }
+
+    private static func withoutQuery(_ url: String) -> Substring {
+        url.prefix { $0 != "?" && $0 != "#" }
+    }
+
+    /// `url` normalised as ``sameTarget(_:as:)`` compares it; `nil` unless it is an `http` or `https`
+    /// URL with a host and no user information.
+    private static func normalised(_ url: Substring) -> String? {
+        guard let components = URLComponents(string: String(url)), components.user == nil, components.password == nil,
+              let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              let host = components.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        let defaultPort = scheme == "https" ? 443 : 80
+        let port = components.port.flatMap { $0 == defaultPort ? nil : ":\($0)" } ?? ""
+        let path = components.percentEncodedPath.isEmpty ? "/" : normalisedPercentEncoding(components.percentEncodedPath)
+        return scheme + "://" + host + port + path
+    }
+
+    /// `path` with percent-encoded unreserved characters decoded and other escapes in upper case.
+    private static func normalisedPercentEncoding(_ path: String) -> String {
+        var bytes = Array(path.utf8)[...]
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        while let byte = bytes.popFirst() {
+            guard byte == UInt8(ascii: "%"), bytes.count >= 2,
+                  let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16)
+            else {
+                result.append(byte)
+                continue
+            }
+            bytes.removeFirst(2)
+            if value.isURIUnreserved {
+                result.append(value)
+            } else {
+                result.append(contentsOf: Array(String(format: "%%%02X", value).utf8))
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     private static func invalid(_ reason: String) -> SmartNationError {
