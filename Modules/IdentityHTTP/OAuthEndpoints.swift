@@ -59,12 +59,13 @@ struct OAuthEndpoints: Sendable {
             }
         }
         let userinfo: @Sendable (Request, Context) async throws -> Response = { request, _ in
-            await oauthEndpoint { () async throws(SmartNationError) in
+            let authorization = request.authorizationToken()
+            return await oauthEndpoint(challenge: { resourceChallenge(for: $0, scheme: authorization?.scheme) }) { () async throws(SmartNationError) in
                 let presented = try await provider.auditingRefusals(endpoint: "userinfo") { () async throws(SmartNationError) in
-                    guard let (scheme, token) = request.authorizationToken() else {
+                    guard let (scheme, token) = authorization else {
                         throw SmartNationError(.oauthAccessTokenInvalid, parameters: ["oauth_error": "invalid_token", "reason": "an access token is required"], httpStatus: 401)
                     }
-                    let evidence = try request.dpopProof().map {
+                    let evidence = try request.dpopProof(refusalStatus: 401).map {
                         DPoPEvidence(proof: $0, method: request.method.rawValue, url: provider.settings.userinfoEndpoint)
                     }
                     return PresentedAccessToken(scheme: scheme, token: token, dpop: evidence)

@@ -22,11 +22,13 @@ extension Request {
         return credentials
     }
 
-    /// The single `DPoP` header, if any; two are refused.
-    func dpopProof() throws(SmartNationError) -> String? {
+    /// The single `DPoP` header, if any; two are refused with `refusalStatus` — 400 at the token
+    /// endpoint, 401 at a protected resource (RFC 9449 §5 and §7.1).
+    func dpopProof(refusalStatus: Int = 400) throws(SmartNationError) -> String? {
         let values = headers[values: .dpop]
         guard values.count <= 1 else {
-            throw SmartNationError(.oauthDPoPProofInvalid, parameters: ["oauth_error": "invalid_dpop_proof", "reason": "one DPoP header only"])
+            throw SmartNationError(
+                .oauthDPoPProofInvalid, parameters: ["oauth_error": "invalid_dpop_proof", "reason": "one DPoP header only"], httpStatus: refusalStatus)
         }
         return values.first
     }

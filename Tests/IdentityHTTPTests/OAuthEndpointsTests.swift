@@ -117,6 +117,27 @@ struct OAuthEndpointsTests {
         }
     }
 
+    @Test("userinfo's challenges: the scheme to use when no token came, Bearer for a Bearer token, DPoP for a DPoP one; two proofs are 401")
+    func userinfoChallenges() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let bare = try await fixture.send(.get, "/oauth2/userinfo")
+            #expect(bare.status == .unauthorized)
+            #expect(bare.headers[.wwwAuthenticate] == #"DPoP algs="ES256""#, "no error code for a request with no token (RFC 6750 3.1)")
+            let bearer = try await fixture.send(.get, "/oauth2/userinfo", headers: [.authorization: "Bearer not-a-token"])
+            #expect(bearer.status == .unauthorized)
+            #expect(bearer.headers[.wwwAuthenticate] == #"Bearer error="invalid_token""#)
+            let dpop = try await fixture.send(.get, "/oauth2/userinfo", headers: [.authorization: "DPoP not-a-token"])
+            #expect(dpop.status == .unauthorized)
+            #expect(dpop.headers[.wwwAuthenticate]?.hasPrefix(#"DPoP error=""#) == true)
+            var twoProofs: HTTPFields = [.authorization: "DPoP not-a-token"]
+            twoProofs.append(HTTPField(name: HTTPField.Name("DPoP")!, value: "a.b.c"))
+            twoProofs.append(HTTPField(name: HTTPField.Name("DPoP")!, value: "d.e.f"))
+            let doubled = try await fixture.send(.get, "/oauth2/userinfo", headers: twoProofs)
+            #expect(doubled.status == .unauthorized)
+            #expect(doubled.headers[.wwwAuthenticate] == #"DPoP error="invalid_dpop_proof", algs="ES256""#)
+        }
+    }
+
     @Test("PAR with a JSON body is 415")
     func parRefusesOtherContentTypes() async throws {
         try await IdentityHTTPFixture.run { fixture in
