@@ -57,7 +57,7 @@ struct PKIAuthorityTests {
         let files = try FileManager.default.contentsOfDirectory(at: fixture.environment.directory, includingPropertiesForKeys: nil)
         let bytes = try files.filter { $0.lastPathComponent.hasPrefix("identity.sqlite") }.map { try Data(contentsOf: $0) }
         #expect(!bytes.isEmpty)
-        for raw in [fixture.pki.root.privateKey.rawRepresentation, fixture.pki.issuing.privateKey.rawRepresentation] {
+        for raw in [try Self.rootKey(fixture).rawRepresentation, fixture.pki.issuing.privateKey.rawRepresentation] {
             #expect(raw.count == 32)
             #expect(bytes.allSatisfy { $0.range(of: raw) == nil })
         }
@@ -86,13 +86,35 @@ struct PKIAuthorityTests {
     func keysNeverPrinted() async throws {
         let fixture = try await PKIFixture.make()
         defer { fixture.remove() }
-        let printed = [String(describing: fixture.pki), String(reflecting: fixture.pki), "\(fixture.pki.root)"].joined()
-        for key in [fixture.pki.root.privateKey, fixture.pki.issuing.privateKey] {
+        let printed = [String(describing: fixture.pki), String(reflecting: fixture.pki), "\(fixture.pki.issuing)"].joined()
+        for key in [try Self.rootKey(fixture), fixture.pki.issuing.privateKey] {
             let hex = key.rawRepresentation.map { String(format: "%02x", $0) }.joined()
             #expect(!printed.lowercased().contains(hex))
             #expect(!printed.contains(key.rawRepresentation.base64EncodedString()))
             #expect(!printed.contains(String(describing: Array(key.rawRepresentation))))
         }
-        #expect(printed.contains("Smart Nation Root CA"))
+        #expect(printed.contains("Smart Nation Issuing CA 1"))
+    }
+
+    @Test("an opened PKI never unseals the root CA's key: it opens and issues with the sealed root key unreadable")
+    func rootKeyNotUnsealed() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        try await fixture.database.write { db in
+            try db.execute(sql: "UPDATE pki_authority SET sealed_private_key = zeroblob(60) WHERE role = 'root'")
+        }
+        let reopened = try await NationalPKI.open(database: fixture.database, sealer: fixture.sealer)
+        #expect(reopened.rootCertificate == fixture.pki.rootCertificate)
+        let issued = try await reopened.issueCitizenCertificate(
+            subject: fixture.subject, signingRequest: try signingRequest(commonName: fixture.subject, key: Certificate.PrivateKey(P256.Signing.PrivateKey())))
+        #expect(!issued.derEncoded.isEmpty, "it issues with the issuing CA's key alone")
+    }
+
+    /// The root CA's private key, unsealed from the database as only the PKI's creation needs it.
+    private static func rootKey(_ fixture: PKIFixture) throws -> P256.Signing.PrivateKey {
+        let sealed = try fixture.database.read { db in
+            try Data.fetchOne(db, sql: "SELECT sealed_private_key FROM pki_authority WHERE role = 'root'")
+        }
+        return try P256.Signing.PrivateKey(rawRepresentation: try fixture.sealer.open(try #require(sealed), context: "pki.root"))
     }
 }

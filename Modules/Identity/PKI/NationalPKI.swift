@@ -9,8 +9,9 @@ import X509
 /// citizens' CMS document signatures.
 ///
 /// The CAs are created the first time the PKI is opened and reused afterwards; their private keys are
-/// stored sealed by ``SecretSealer`` (contexts `pki.root`, `pki.issuing`) and exist in the clear only
-/// in memory. Issuing and revoking announce `sg.smartnation.identity.certificate.issued` /
+/// stored sealed by ``SecretSealer`` (contexts `pki.root`, `pki.issuing`). Only the issuing CA's is
+/// unsealed when the PKI opens, and kept in memory to sign; the root's is in the clear only while the
+/// CAs are first made, so no memory disclosure of a running daemon gives away the national root. Issuing and revoking announce `sg.smartnation.identity.certificate.issued` /
 /// `….revoked` through the identity outbox in the same transaction.
 ///
 /// ```swift
@@ -36,7 +37,8 @@ public struct NationalPKI: Sendable {
     public let configuration: Configuration
     private let store: any PKIStore
     private let clock: @Sendable () -> Date
-    let root: CertificateAuthority
+    /// The root CA's certificate, in DER: the trust anchor relying parties install.
+    public let rootCertificate: Data
     let issuing: CertificateAuthority
 
     /// Opens the PKI over the identity database, creating the CAs the first time.
@@ -74,17 +76,17 @@ public struct NationalPKI: Sendable {
         guard let stored else { preconditionFailure("the CAs were just loaded or stored") }
         return NationalPKI(
             configuration: configuration, store: store, clock: clock,
-            root: try unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer),
+            rootCertificate: stored.rootCertificate,
             issuing: try unseal(stored.issuingCertificate, key: stored.issuingSealedKey, context: "pki.issuing", sealer: sealer))
     }
 
-    /// `date` without its fraction of a second: certificates and CRLs carry whole seconds, and the
-    /// stored times must compare equal to what they carry.
     /// How far back certificates' `notBefore` and CRLs' `thisUpdate` are dated: a relying party
     /// whose clock runs a little behind would otherwise find a fresh certificate or CRL not yet
     /// valid (`openssl verify -crl_check`: "CRL is not yet valid").
     public static let clockSkewAllowance: TimeInterval = 300
 
+    /// `date` without its fraction of a second: certificates and CRLs carry whole seconds, and the
+    /// stored times must compare equal to what they carry.
     private static func wholeSeconds(_ date: Date) -> Date {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
@@ -99,17 +101,14 @@ public struct NationalPKI: Sendable {
 
     private init(
         configuration: Configuration, store: any PKIStore, clock: @escaping @Sendable () -> Date,
-        root: CertificateAuthority, issuing: CertificateAuthority
+        rootCertificate: Data, issuing: CertificateAuthority
     ) {
         self.configuration = configuration
         self.store = store
         self.clock = clock
-        self.root = root
+        self.rootCertificate = rootCertificate
         self.issuing = issuing
     }
-
-    /// The root CA's certificate, in DER: the trust anchor relying parties install.
-    public var rootCertificate: Data { root.derEncoded }
 
     /// The issuing CA's certificate, in DER: the intermediate between the root and every issued certificate.
     public var issuingCertificate: Data { issuing.derEncoded }
@@ -117,7 +116,7 @@ public struct NationalPKI: Sendable {
     /// The issuing and root CA certificates in PEM, issuing first: the `-CAfile` / `-untrusted`
     /// material a relying party needs.
     public var chainPEM: String {
-        PEMText.encode(issuing.derEncoded, label: "CERTIFICATE") + PEMText.encode(root.derEncoded, label: "CERTIFICATE")
+        PEMText.encode(issuing.derEncoded, label: "CERTIFICATE") + PEMText.encode(rootCertificate, label: "CERTIFICATE")
     }
 
     /// Issues a citizen's signing certificate for the key in `signingRequest`, whose subject must be
@@ -289,7 +288,7 @@ public struct NationalPKI: Sendable {
                 httpStatus: 413)
         }
         let verifier = SignatureVerifier(
-            rootCertificate: root.derEncoded, issuingCertificate: issuing.derEncoded, revocationList: try await currentCRL(), now: clock())
+            rootCertificate: rootCertificate, issuingCertificate: issuing.derEncoded, revocationList: try await currentCRL(), now: clock())
         return try verifier.verify(signature, of: document)
     }
 }
