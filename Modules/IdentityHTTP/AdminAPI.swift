@@ -36,6 +36,13 @@ struct AdminAPI: Sendable {
             try api.authorize(request)
             return jsonResponse(.object(["clients": .array(try await platform.openID.clients.clients().map(Self.json))]))
         }
+        group.put("/clients/{client_id}/jwks") { request, context in
+            try api.authorize(request)
+            var request = request
+            let document = try await request.jsonBody(as: JSONValue.self, context: context)
+            let jwks = String(decoding: JSONWriter.bytes(of: document), as: UTF8.self)
+            return jsonResponse(Self.json(try await platform.openID.clients.replaceKeys(id: try context.parameters.require("client_id"), jwks: jwks)))
+        }
         group.delete("/clients/{client_id}") { request, context in
             try api.authorize(request)
             try await platform.openID.clients.remove(id: try context.parameters.require("client_id"))
@@ -97,8 +104,15 @@ struct AdminAPI: Sendable {
             "redirect_uris": .array(client.redirectURIs.map(JSONValue.string)),
             "scopes": .array(([ScopeSet.openID] + client.allowedAttributes.sorted().map(\.rawValue)).map(JSONValue.string)),
             "token_endpoint_auth_method": .string(client.authentication.methodName),
+            "jwks": Self.publishedKeys(of: client),
             "dpop_bound_access_tokens": .bool(client.dpopBoundAccessTokens),
             "registered_at": .string(client.registeredAt.formatted(.iso8601)),
         ])
+    }
+
+    /// A `private_key_jwt` client's registered JWKS, as a JSON document; `null` for a development client.
+    private static func publishedKeys(of client: OpenIDClient) -> JSONValue {
+        guard case .privateKeyJWT(let jwks) = client.authentication, let document = try? JSONParser().parse(Array(jwks.utf8)) else { return .null }
+        return document
     }
 }

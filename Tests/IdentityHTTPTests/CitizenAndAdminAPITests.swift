@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -56,6 +57,38 @@ struct CitizenAndAdminAPITests {
             }
             let listed = try await fixture.send(.get, "/admin/identity/clients", headers: [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"])
             #expect(listed.status == .ok)
+        }
+    }
+
+    @Test("an operator replaces a client's JWKS; the client listing shows the keys; without the token it is 401")
+    func adminReplacesClientKeys() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let admin: HTTPFields = [.authorization: "Bearer \(IdentityHTTPFixture.adminToken)"]
+            func jwks(_ key: P256.Signing.PrivateKey) -> [String: Any] {
+                let raw = key.publicKey.rawRepresentation
+                func base64URL(_ data: Data) -> String {
+                    data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                        .replacingOccurrences(of: "=", with: "")
+                }
+                return ["keys": [["kty": "EC", "crv": "P-256", "kid": "k1", "x": base64URL(raw.prefix(32)), "y": base64URL(raw.suffix(32))]]]
+            }
+            let registered = try IdentityHTTPFixture.json(try await fixture.postJSON(
+                "/admin/identity/clients",
+                ["name": "HDB Portal", "redirect_uris": [IdentityHTTPFixture.redirectURI], "scopes": ["openid"], "jwks": jwks(P256.Signing.PrivateKey())],
+                headers: admin))
+            let clientID = try #require(registered["client_id"]?.stringValue)
+            let newKey = P256.Signing.PrivateKey()
+            #expect(try await fixture.send(.put, "/admin/identity/clients/\(clientID)/jwks", body: "{}").status == .unauthorized)
+            var put = admin
+            put[.contentType] = "application/json"
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: jwks(newKey)), as: UTF8.self)
+            let replaced = try await fixture.send(.put, "/admin/identity/clients/\(clientID)/jwks", headers: put, body: body)
+            #expect(replaced.status == .ok)
+            let x = try #require(IdentityHTTPFixture.json(replaced)["jwks"]?["keys"]?.arrayValue?.first?["x"]?.stringValue)
+            let listed = try IdentityHTTPFixture.json(try await fixture.send(.get, "/admin/identity/clients", headers: admin))
+            #expect(listed["clients"]?.arrayValue?.first?["jwks"]?["keys"]?.arrayValue?.first?["x"]?.stringValue == x)
+            let refused = try await fixture.send(.put, "/admin/identity/clients/\(clientID)/jwks", headers: put, body: #"{"keys":[]}"#)
+            #expect(try IdentityHTTPFixture.errorCode(refused).first == "identity.oauth.client_metadata_invalid")
         }
     }
 

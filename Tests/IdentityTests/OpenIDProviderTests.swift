@@ -144,6 +144,42 @@ struct OpenIDProviderTests {
         #expect(refreshed.refreshToken.utf8.count == 54)
     }
 
+    @Test("replacing a client's keys: assertions by the old key are refused from then on, by the new one accepted; bad replacements change nothing")
+    func clientKeyReplacement() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let clientID = fixture.client.clientID
+        _ = try await fixture.provider.pushAuthorizationRequest(form: fixture.parForm(), credentials: try fixture.credentials(), dpopProof: nil)
+        let replacement = TestClientKeys()
+        let replacementJWKS = replacement.jwks
+        func credentials(signedBy key: P256.Signing.PrivateKey) throws -> ClientCredentials {
+            ClientCredentials(
+                assertionType: ClientAuthenticator.jwtBearerAssertionType,
+                assertion: try fixture.keys.assertion(clientID: clientID, audience: OpenIDTestFixture.issuer, now: fixture.clock.now, key: key))
+        }
+        #expect(await errorCode { _ = try await fixture.provider.clients.replaceKeys(id: clientID, jwks: #"{"keys":[]}"#) } == .oauthClientMetadataInvalid)
+        #expect(await errorCode { _ = try await fixture.provider.clients.replaceKeys(id: "sn-unknown", jwks: replacementJWKS) } == .oauthClientUnknown)
+        let developer = try await fixture.provider.clients.register(
+            ClientRegistration(name: "Dev", redirectURIs: ["http://127.0.0.1:9000/cb"], scopes: ["openid"], jwks: nil, dpopBoundAccessTokens: false))
+        #expect(await errorCode {
+            _ = try await fixture.provider.clients.replaceKeys(id: developer.client.clientID, jwks: replacementJWKS)
+        } == .oauthClientMetadataInvalid)
+        _ = try await fixture.provider.pushAuthorizationRequest(
+            form: fixture.parForm(), credentials: try credentials(signedBy: fixture.keys.clientKey), dpopProof: nil)
+
+        let updated = try await fixture.provider.clients.replaceKeys(id: clientID, jwks: replacementJWKS)
+        #expect(updated.authentication == .privateKeyJWT(jwks: replacementJWKS))
+        #expect(await errorCode {
+            _ = try await fixture.provider.pushAuthorizationRequest(
+                form: fixture.parForm(), credentials: try credentials(signedBy: fixture.keys.clientKey), dpopProof: nil)
+        } == .oauthClientAssertionSignature, "the old key, whose parsed form was cached, no longer authenticates")
+        _ = try await fixture.provider.pushAuthorizationRequest(
+            form: fixture.parForm(), credentials: try credentials(signedBy: replacement.clientKey), dpopProof: nil)
+        let reopened = try await OpenIDProvider(
+            settings: fixture.settings, database: fixture.database, citizens: fixture.environment.registry, sealer: fixture.sealer)
+        #expect(try await reopened.clients.client(id: clientID)?.authentication == .privateKeyJWT(jwks: replacementJWKS), "stored, not only cached")
+    }
+
     @Test("revocation: an access token alone, a refresh token with its grant; introspection reports it")
     func revocationAndIntrospection() async throws {
         let fixture = try await OpenIDTestFixture.make()

@@ -45,7 +45,7 @@ final class ClientAuthenticator: Sendable {
     let settings: OpenIDSettings
     let clock: @Sendable () -> Date
     let signatures: ES256Verifier
-    private let keyCache = BoundedCache<String, [ClientKey]>(entriesMax: keyCacheClientsMax)
+    private let keyCache = BoundedCache<String, ParsedKeys>(entriesMax: keyCacheClientsMax)
 
     init(
         registry: ClientRegistry, replayGuard: ReplayGuard, settings: OpenIDSettings, signatures: ES256Verifier, clock: @escaping @Sendable () -> Date
@@ -146,12 +146,14 @@ final class ClientAuthenticator: Sendable {
         return client
     }
 
-    /// The client's registered keys, parsed once per client (registrations never change their keys;
-    /// the registry checked the document when it was registered).
+    /// The client's registered keys, parsed once per JWKS document the client has (the registry
+    /// checked the document when it was registered or replaced).
     private func keys(for clientID: String, jwks: String) -> [ClientKey] {
-        keyCache.value(for: clientID) { () -> [ClientKey] in
-            ((try? ClientRegistry.keys(of: jwks)) ?? []).map { ClientKey(kid: $0.kid, key: VerificationKey($0.key)) }
-        }
+        let cached = keyCache.lookUp(clientID)
+        if let parsed = cached.value, parsed.jwks == jwks { return parsed.keys }
+        let keys = ((try? ClientRegistry.keys(of: jwks)) ?? []).map { ClientKey(kid: $0.kid, key: VerificationKey($0.key)) }
+        keyCache.insert(ParsedKeys(jwks: jwks, keys: keys), for: clientID, ifNoRemovalSince: cached.removals)
+        return keys
     }
 
     private static func unauthorized(_ code: SmartNationError.Code, _ reason: String) -> SmartNationError {
@@ -163,4 +165,10 @@ final class ClientAuthenticator: Sendable {
 private struct ClientKey: Sendable {
     let kid: String
     let key: VerificationKey
+}
+
+/// A client's JWKS document and the keys parsed from it.
+private struct ParsedKeys: Sendable {
+    let jwks: String
+    let keys: [ClientKey]
 }

@@ -7,9 +7,10 @@ import SmartNationCore
 /// allowed scopes and public keys.
 ///
 /// Clients are read on every token request, so live registrations are kept in memory once read.
-/// A registration never changes, only its removal, which this registry makes and so forgets at
-/// once; that holds because the daemon is the only writer of `identity.sqlite` (the operators' CLI
-/// goes through its API) and there is one registry per provider, had from ``OpenIDProvider/clients``.
+/// A registration changes only by its removal or the replacement of its keys, which this registry
+/// makes and so forgets at once; that holds because the daemon is the only writer of
+/// `identity.sqlite` (the operators' CLI goes through its API) and there is one registry per
+/// provider, had from ``OpenIDProvider/clients``.
 public struct ClientRegistry: Sendable {
     /// The most redirect URIs one client registers.
     public static let redirectURIsMax = 10
@@ -109,6 +110,38 @@ public struct ClientRegistry: Sendable {
             throw .storage(error)
         }
         return try records.map(Self.decode).sorted { $0.registeredAt < $1.registeredAt }
+    }
+
+    /// Replaces a `private_key_jwt` client's public keys — an integrator rotating its signing key,
+    /// or replacing a lost one — without touching its grants: assertions signed by a key no longer
+    /// in `jwks` are refused from now on. Returns the updated client.
+    ///
+    /// - Throws: ``SmartNationError/Code/oauthClientMetadataInvalid`` for a JWKS the registration
+    ///   would refuse, or for a development client (it has a secret, not keys);
+    ///   ``SmartNationError/Code/oauthClientUnknown`` (404) for no such live client.
+    public func replaceKeys(id clientID: String, jwks: String) async throws(SmartNationError) -> OpenIDClient {
+        _ = try Self.keys(of: jwks)
+        guard var client = try await client(id: clientID) else {
+            throw SmartNationError(.oauthClientUnknown, parameters: ["client_id": clientID], httpStatus: 404)
+        }
+        guard case .privateKeyJWT = client.authentication else {
+            throw Self.invalid("a development client authenticates with its secret and has no keys to replace")
+        }
+        client.authentication = .privateKeyJWT(jwks: jwks)
+        let record = try Self.encode(client)
+        let replaced: Bool
+        do {
+            replaced = try await database.write { db in
+                try db.execute(
+                    sql: "UPDATE oidc_client SET record = ? WHERE client_id = ? AND removed_at IS NULL", arguments: [record, clientID])
+                return db.changesCount == 1
+            }
+        } catch {
+            throw .storage(error)
+        }
+        cache.remove(clientID)
+        guard replaced else { throw SmartNationError(.oauthClientUnknown, parameters: ["client_id": clientID], httpStatus: 404) }
+        return client
     }
 
     /// Removes a client and revokes every grant it holds.
