@@ -1,12 +1,17 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import SmartNationCore
 
-/// A response whose body is `value` as JSON.
+/// A response whose body is `value` as JSON, not to be cached (`Cache-Control: no-store`, `Pragma:
+/// no-cache`) unless `headers` says how it may be.
 public func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
     var fields = headers
     fields[.contentType] = "application/json; charset=utf-8"
-    fields[.cacheControl] = "no-store"
+    if fields[.cacheControl] == nil {
+        fields[.cacheControl] = "no-store"
+        fields[.pragma] = "no-cache"
+    }
     return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(of: value))))
 }
 
@@ -22,4 +27,10 @@ public func errorResponse(_ error: SmartNationError) -> Response {
         ])
     ])
     return jsonResponse(body, status: .init(code: error.httpStatus))
+}
+
+extension HTTPField.Name {
+    /// HTTP/1.0's cache directive, which RFC 6749 §5.1 asks of every response carrying tokens beside
+    /// `Cache-Control: no-store`.
+    static let pragma = Self("Pragma")!
 }

@@ -15,6 +15,7 @@ struct OAuthEndpointsTests {
             let response = try await fixture.send(.get, "/.well-known/openid-configuration")
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(response.headers[.cacheControl] == "public, max-age=300", "integrators may cache discovery, as they do the JWKS")
             let document = try IdentityHTTPFixture.json(response)
             let issuer = IdentityHTTPFixture.issuer
             #expect(document.strings("issuer", "pushed_authorization_request_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint") == [
@@ -106,6 +107,8 @@ struct OAuthEndpointsTests {
         try await IdentityHTTPFixture.run { fixture in
             let repeated = try await fixture.postForm("/oauth2/token", [("grant_type", "authorization_code"), ("code", "a"), ("code", "b")])
             #expect(try IdentityHTTPFixture.json(repeated).strings("error", "code") == ["invalid_request", "core.http.body_invalid"])
+            #expect(repeated.headers[.cacheControl] == "no-store" && repeated.headers[HTTPField.Name("Pragma")!] == "no-cache",
+                    "the token endpoint's answers are never cached (RFC 6749 5.1)")
             _ = try await fixture.postForm("/oauth2/par", [("client_id", "x")], headers: [.authorization: "Basic !!!"])
             _ = try await fixture.send(.get, "/oauth2/userinfo")
             let rejections = try await fixture.platform.database.read { db in
