@@ -11,6 +11,9 @@ import Synchronization
 final class ClientCore: Sendable {
     /// How long one `mosquitto_loop` call may block, and so how quickly the thread notices a stop.
     static let loopTimeoutMilliseconds: Int32 = 250
+    /// How long a turn of the `poll(2)` loop waits: a packet another thread queues meanwhile waits
+    /// for the next turn (see `pollConnection()`).
+    static let pollTimeoutMilliseconds: Int32 = 5
     /// How long a clean stop waits for DISCONNECT to be written before closing anyway.
     static let cleanStopDurationMax: Duration = .seconds(2)
 

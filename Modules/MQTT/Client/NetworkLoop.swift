@@ -13,7 +13,8 @@ import Synchronization
 /// The network thread: one per connection run, from `connect()` until the client stops.
 ///
 /// libmosquitto's own loop thread reconnects after a fixed or exponential delay without jitter, so
-/// the client owns the loop instead: it calls `mosquitto_loop` while connected and, after a loss,
+/// the client owns the loop instead: it calls `mosquitto_loop` while connected (`poll(2)` and the
+/// external-loop calls where `mosquitto_loop`'s `select(2)` cannot take the socket) and, after a loss,
 /// sleeps the policy's jittered delay on `wakeSignal` (so a stop cuts the sleep short) before
 /// `mosquitto_reconnect_async`. All socket I/O and every libmosquitto callback happen on this thread.
 extension ClientCore {
@@ -55,7 +56,7 @@ extension ClientCore {
                 needsConnection = result != MOSQ_ERR_SUCCESS.rawValue
                 if !needsConnection { continue }
             } else {
-                result = mosquitto_loop(handle.pointer, Self.loopTimeoutMilliseconds, 1)
+                result = serviceConnection(timeoutMilliseconds: Self.loopTimeoutMilliseconds)
                 if result == MOSQ_ERR_SUCCESS.rawValue && mosquitto_socket(handle.pointer) != -1 { continue }
                 needsConnection = true
             }
@@ -106,8 +107,42 @@ extension ClientCore {
         mosquitto_disconnect(handle.pointer)
         let deadline = ContinuousClock.now.advanced(by: Self.cleanStopDurationMax)
         while mosquitto_socket(handle.pointer) != -1, ContinuousClock.now < deadline {
-            _ = mosquitto_loop(handle.pointer, 100, 1)
+            _ = serviceConnection(timeoutMilliseconds: 100)
         }
+    }
+
+    /// One turn of the connected loop: wait for the socket, read, write what is queued, keep the
+    /// session alive. `mosquitto_loop` does it, but waits with `select(2)`, which cannot watch a
+    /// descriptor numbered `FD_SETSIZE` (1024) or above and so answers `MOSQ_ERR_INVAL` for a socket
+    /// opened while the process holds that many connections and files — a busy daemon would lose its
+    /// broker. Then ``pollConnection()`` does the same turn with `poll(2)`, which has no such limit.
+    private func serviceConnection(timeoutMilliseconds: Int32) -> Int32 {
+        let result = mosquitto_loop(handle.pointer, timeoutMilliseconds, 1)
+        guard result == MOSQ_ERR_INVAL.rawValue, mosquitto_socket(handle.pointer) != -1 else { return result }
+        return pollConnection()
+    }
+
+    /// `mosquitto_loop`'s turn with `poll(2)` and libmosquitto's external-loop calls. It waits at most
+    /// ``pollTimeoutMilliseconds``, short, because a packet queued meanwhile by another thread
+    /// (libmosquitto wakes its own `select` for that, through a socket pair it does not expose) is
+    /// written only at the next turn.
+    private func pollConnection() -> Int32 {
+        var descriptor = pollfd(
+            fd: mosquitto_socket(handle.pointer),
+            events: Int16(POLLIN) | (mosquitto_want_write(handle.pointer) ? Int16(POLLOUT) : 0), revents: 0)
+        let ready = poll(&descriptor, 1, Self.pollTimeoutMilliseconds)
+        guard ready >= 0 || errno == EINTR else { return MOSQ_ERR_ERRNO.rawValue }
+        if ready > 0 {
+            // Reading first also advances a TLS handshake in progress, as `mosquitto_loop` does when
+            // the socket turns writable; on a connected socket with nothing to read it reads nothing.
+            let read = mosquitto_loop_read(handle.pointer, 1)
+            guard read == MOSQ_ERR_SUCCESS.rawValue else { return read }
+        }
+        if mosquitto_socket(handle.pointer) != -1, mosquitto_want_write(handle.pointer) {
+            let written = mosquitto_loop_write(handle.pointer, 1)
+            guard written == MOSQ_ERR_SUCCESS.rawValue else { return written }
+        }
+        return mosquitto_loop_misc(handle.pointer)
     }
 
     /// libmosquitto writes with `write(2)`, which raises SIGPIPE on a socket the broker closed and
