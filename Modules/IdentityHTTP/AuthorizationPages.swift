@@ -64,7 +64,11 @@ struct AuthorizationPages: Sendable {
                 case "login":
                     return try await pages.login(pending, form: form, page: page, clientAddress: clientAddress)
                 case "consent":
-                    guard let session = try await pages.session(of: request) else { return pages.loginPage(pending, page: page, notice: nil) }
+                    // The login the request asks for (`prompt=login`, `max_age`) cannot be skipped by
+                    // posting the consent form with an older session.
+                    guard let session = try await pages.session(of: request),
+                          !platform.openID.requiresLogin(pending, sessionOpenedAt: session.createdAt)
+                    else { return pages.loginPage(pending, page: page, notice: nil) }
                     let location = try await platform.openID.completeAuthorization(
                         clientID: pending.client.clientID, requestURI: pending.requestURI, subject: session.subject,
                         methods: session.authenticationMethods, authenticatedAt: session.createdAt,

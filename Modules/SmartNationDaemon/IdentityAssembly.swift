@@ -22,18 +22,25 @@ struct IdentityAssembly {
     static func sealingKey(configuration: SmartNationConfiguration, logger: Logger) throws(SmartNationError) -> String {
         if let configured = configuration.identity.secretKey { return configured }
         guard configuration.loadsDemoData else {
-            throw SmartNationError(
-                .identitySecretKeyMissing,
-                parameters: [
-                    "key": "identity.secret_key", "environment": "SMARTNATION_IDENTITY_SECRET_KEY",
-                    "expected": "32 bytes in base64 (openssl rand -base64 32), kept apart from the data directory",
-                ],
-                httpStatus: 500)
+            var parameters = [
+                "key": "identity.secret_key", "environment": "SMARTNATION_IDENTITY_SECRET_KEY",
+                "expected": "32 bytes in base64 (openssl rand -base64 32), kept apart from the data directory",
+            ]
+            // A key generated there by an earlier start seals the data already stored: a new key
+            // could not open it, so the operator must move this one, not make another.
+            let generated = configuration.dataDirectory.appendingPathComponent(generatedKeyFileName)
+            if FileManager.default.fileExists(atPath: generated.path) {
+                parameters["expected"] = "the key in \(generated.path), moved into a secret store: it seals the data already stored"
+            }
+            throw SmartNationError(.identitySecretKeyMissing, parameters: parameters, httpStatus: 500)
         }
-        return try DaemonSecrets.value(configured: nil, fileName: "identity-secret.key", in: configuration.dataDirectory, logger: logger) {
+        return try DaemonSecrets.value(configured: nil, fileName: generatedKeyFileName, in: configuration.dataDirectory, logger: logger) {
             DaemonSecrets.randomBase64(byteCount: 32)
         }
     }
+
+    /// Where demo data's generated sealing key is kept, in the data directory.
+    static let generatedKeyFileName = "identity-secret.key"
 
     static func open(
         configuration: SmartNationConfiguration, secretKey: String, log: EventLog, bus: EventBus, logger: Logger

@@ -143,6 +143,13 @@ struct AuthorizationPagesTests {
             #expect(redirected(widened)["error"] == "consent_required")
             let relogin = try await open([("prompt", "login")])
             #expect(relogin.status == .ok && String(buffer: relogin.body).contains(#"name="password""#), "the login page though a session is held")
+            let skipped = try await browser.post([("action", "consent"), ("share_name", "yes"), ("decision", "approve")])
+            #expect(skipped.status == .ok && String(buffer: skipped.body).contains(#"name="password""#),
+                    "posting the consent form with the older session does not skip the login")
+            let freshLogin = try await browser.post([
+                ("action", "login"), ("identifier", IdentityHTTPFixture.nric), ("password", IdentityHTTPFixture.password),
+            ])
+            #expect(freshLogin.status == .seeOther && redirected(freshLogin)["code"]?.isEmpty == false, "a login after the push answers prompt=login")
             let reconsent = try await open([("prompt", "consent")])
             #expect(reconsent.status == .ok && String(buffer: reconsent.body).contains(#"value="approve""#), "the consent page though consent stands")
             let recent = try await open([("max_age", "3600")])
@@ -155,7 +162,10 @@ struct AuthorizationPagesTests {
             ])
             #expect(loggedInAgain.status == .seeOther && redirected(loggedInAgain)["code"]?.isEmpty == false)
 
-            for (name, value) in [("prompt", "bogus"), ("prompt", "none login"), ("prompt", ""), ("max_age", "-1"), ("max_age", "soon"), ("max_age", "99999999999")] {
+            #expect(try await fixture.postForm(
+                "/oauth2/par", IdentityHTTPFixture.parForm(clientID: clientID) + [("prompt", ""), ("max_age", "")], headers: [.authorization: authorization]
+            ).status == .created, "a parameter sent without a value is as if omitted (RFC 6749 3.1)")
+            for (name, value) in [("prompt", "bogus"), ("prompt", "none login"), ("prompt", " "), ("max_age", "-1"), ("max_age", "soon"), ("max_age", "99999999999")] {
                 let refused = try await fixture.postForm(
                     "/oauth2/par", IdentityHTTPFixture.parForm(clientID: clientID) + [(name, value)], headers: [.authorization: authorization])
                 #expect(refused.status == .badRequest, "\(name)=\(value)")

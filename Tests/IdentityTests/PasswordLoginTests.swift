@@ -346,7 +346,7 @@ struct PasswordLoginTests {
             #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: office)
                 == .succeeded(subject: fixture.subject, methods: ["pwd"]))
         }
-        fixture.clock.advance(by: 1)
+        fixture.clock.advance(by: LoginThrottle.inFlightMargin + 1)
         #expect(try await login.login(identifier: "T0123456G", password: "typo", oneTimeCode: nil, clientAddress: office) == .wrongCredentials)
         #expect(try await login.login(identifier: "G1612348Q", password: Self.password, oneTimeCode: nil, clientAddress: office)
             == .succeeded(subject: fixture.subject, methods: ["pwd"]),

@@ -78,6 +78,13 @@ struct CommandLineTests {
         #expect(result.standardError.contains("SMARTNATION_IDENTITY_SECRET_KEY"))
         #expect(!FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("identity-secret.key").path), "no key is written")
         #expect(!FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("mosquitto").path), "no broker was started")
+
+        let earlierKey = dataDirectory.appendingPathComponent("identity-secret.key")
+        try Data("an earlier start's key\n".utf8).write(to: earlierKey)
+        let upgraded = try await ChildProcess.run(
+            builtProductURL("smartnationd"), ["--data-dir", dataDirectory.path, "--http", "127.0.0.1:0"], environment: environment)
+        #expect(upgraded.status != 0)
+        #expect(upgraded.standardError.contains(earlierKey.path), "the refusal points at the key that seals the stored data: \(upgraded.standardError)")
     }
 
     @Test("smartnationd prints where it listens, logs JSON when asked, and on SIGINT stops itself and its broker")

@@ -8,7 +8,9 @@ public struct DeviceKeyRegistry: Sendable {
     public static let challengeLifetime: TimeInterval = 120
     /// The most unanswered, unexpired challenges one client address (an IPv6 /64) may hold for one
     /// device: past it, 429 `identity.device.challenge_limit` to that address until one is answered
-    /// or expires. Counted per address, so that whoever knows a device's id cannot block its owner.
+    /// or expires. Counted per address, so that one address that knows a device's id cannot block
+    /// its owner; a flood from many addresses still can, by pushing the owner's challenge out of the
+    /// device's ``outstandingChallengesPerDeviceMax``.
     public static let outstandingChallengesMax = 8
     /// The most unanswered, unexpired challenges one device holds in all: past it, its oldest goes
     /// to make room, so the table stays bounded however many addresses ask.

@@ -132,6 +132,10 @@ public struct LoginThrottle: Sendable {
         for key in keys {
             var record = records[key] ?? Record(failures: 0, lockedUntil: nil, lastFailure: now)
             record.failures += 1
+            // The attempt keeps its key remembered while it runs (well under ``inFlightMargin``):
+            // were the key forgotten meanwhile by another attempt, this one's count would be lost.
+            let earliest = now.addingTimeInterval(min(0, inFlightMargin - configuration.forgetAfter))
+            if record.lastFailure < earliest { record.lastFailure = earliest }
             let excess = record.failures - configuration.freeFailures
             if excess > 0 {
                 let lockout = min(configuration.maximumLockout, configuration.initialLockout * pow(2, Double(min(excess - 1, 30))))
@@ -190,8 +194,15 @@ public struct LoginThrottle: Sendable {
     }
 
     private static func dateFailure(of keys: [Key], now: Date, in records: inout [Key: Record]) {
-        for key in keys { records[key]?.lastFailure = now }
+        for key in keys {
+            guard let record = records[key] else { continue }
+            records[key]?.lastFailure = max(record.lastFailure, now)
+        }
     }
+
+    /// How long an admitted attempt keeps its key from being forgotten, however old its last
+    /// failure: longer than any attempt takes to settle.
+    static let inFlightMargin: TimeInterval = 300
 
     /// Settles an attempt that neither succeeded nor failed: its count is taken back from every key.
     public func refund(_ keys: [Key]) async throws(SmartNationError) {

@@ -23,6 +23,9 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
     /// The longest time since the citizen last logged in that the client accepts, in seconds
     /// (`max_age`); an older session logs in again.
     public let maxAge: Int?
+    /// When the request was pushed: a login after it answers `prompt=login`. (`nil` for a request
+    /// pushed before this was recorded.)
+    public let pushedAt: Date?
 
     /// A `prompt` value.
     public enum Prompt: String, Sendable, Hashable, Codable {
@@ -41,8 +44,8 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
     /// The largest `max_age` accepted: a year, in seconds.
     public static let maxAgeMax = 366 * 86_400
 
-    /// Validates a pushed request's form against the client's registration.
-    init(form: [String: String], client: OpenIDClient, dpopJKT: String?) throws(SmartNationError) {
+    /// Validates a pushed request's form against the client's registration; it is pushed at `pushedAt`.
+    init(form: [String: String], client: OpenIDClient, dpopJKT: String?, pushedAt: Date) throws(SmartNationError) {
         guard form["request_uri"] == nil, form["request"] == nil else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "request and request_uri are not accepted at the PAR endpoint")
         }
@@ -68,8 +71,9 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         if let named = form["client_id"], named != client.clientID {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "client_id differs from the authenticated client")
         }
-        prompt = try form["prompt"].map(Self.prompts)
-        maxAge = try form["max_age"].map { (text: String) throws(SmartNationError) -> Int in
+        // A parameter sent without a value is as if omitted (RFC 6749 §3.1).
+        prompt = try form["prompt"].flatMap { $0.isEmpty ? nil : $0 }.map(Self.prompts)
+        maxAge = try form["max_age"].flatMap { $0.isEmpty ? nil : $0 }.map { (text: String) throws(SmartNationError) -> Int in
             guard text.utf8.count <= 10, text.utf8.allSatisfy({ (48...57).contains($0) }), let seconds = Int(text), seconds <= Self.maxAgeMax else {
                 throw .oauth(.oauthRequestInvalid, "invalid_request", "max_age must be a whole number of seconds from 0 to \(Self.maxAgeMax)")
             }
@@ -82,6 +86,7 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         nonce = form["nonce"]
         codeChallenge = challenge
         self.dpopJKT = dpopJKT
+        self.pushedAt = pushedAt
     }
 
     /// The space-separated `prompt` values; `none` only alone.
@@ -93,17 +98,20 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
             }
             prompts.insert(value)
         }
-        guard !prompts.isEmpty, !prompts.contains(.none) || prompts.count == 1 else {
+        guard !prompts.isEmpty else {
+            throw .oauth(.oauthRequestInvalid, "invalid_request", "prompt holds none, login, consent or select_account")
+        }
+        guard !prompts.contains(.none) || prompts.count == 1 else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "prompt=none stands alone")
         }
         return prompts
     }
 
     /// Whether the citizen must log in for this request, though their browser holds a session
-    /// opened at `sessionOpenedAt`: asked to (`prompt=login` or `select_account`), or the session is
-    /// older than `max_age` at `now`.
+    /// opened at `sessionOpenedAt`: asked to (`prompt=login` or `select_account`) and the session was
+    /// opened before the request was pushed, or the session is older than `max_age` at `now`.
     public func asksForLogin(sessionOpenedAt: Date, now: Date) -> Bool {
-        if let prompt, !prompt.isDisjoint(with: [.login, .selectAccount]) { return true }
+        if let prompt, !prompt.isDisjoint(with: [.login, .selectAccount]), sessionOpenedAt < (pushedAt ?? .distantFuture) { return true }
         if let maxAge { return now.timeIntervalSince(sessionOpenedAt) > TimeInterval(maxAge) }
         return false
     }

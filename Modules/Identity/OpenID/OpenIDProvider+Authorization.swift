@@ -62,9 +62,9 @@ extension OpenIDProvider {
                 }
                 jkt = proven
             }
-            let request = try AuthorizationRequest(form: form, client: client, dpopJKT: jkt)
-            let requestURI = Self.requestURIPrefix + RandomToken.make(byteCount: 32)
             let now = clock()
+            let request = try AuthorizationRequest(form: form, client: client, dpopJKT: jkt, pushedAt: now)
+            let requestURI = Self.requestURIPrefix + RandomToken.make(byteCount: 32)
             let record = try Self.encode(request)
             do {
                 try await database.write { db in

@@ -11,7 +11,8 @@ import X509
 /// The CAs are created the first time the PKI is opened and reused afterwards; their private keys are
 /// stored sealed by ``SecretSealer`` (contexts `pki.root`, `pki.issuing`). Only the issuing CA's is
 /// unsealed when the PKI opens, and kept in memory to sign; the root's is in the clear only while the
-/// CAs are first made, so no memory disclosure of a running daemon gives away the national root. Issuing and revoking announce `sg.smartnation.identity.certificate.issued` /
+/// CAs are first made, never afterwards. (The sealing key itself stays in memory, so this narrows
+/// what a memory disclosure exposes; it does not make the root key safe from one.) Issuing and revoking announce `sg.smartnation.identity.certificate.issued` /
 /// `….revoked` through the identity outbox in the same transaction.
 ///
 /// ```swift
