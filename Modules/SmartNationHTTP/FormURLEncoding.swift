@@ -55,9 +55,9 @@ public enum FormURLEncoding {
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                guard index != component.endIndex, let high = hexValue(component[index]) else { return nil }
+                guard index != component.endIndex, let high = component[index].hexDigitValue else { return nil }
                 index = component.index(after: index)
-                guard index != component.endIndex, let low = hexValue(component[index]) else { return nil }
+                guard index != component.endIndex, let low = component[index].hexDigitValue else { return nil }
                 index = component.index(after: index)
                 bytes.append(high << 4 | low)
             default:
@@ -65,14 +65,5 @@ public enum FormURLEncoding {
             }
         }
         return String(validatingUTF8Bytes: bytes)
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

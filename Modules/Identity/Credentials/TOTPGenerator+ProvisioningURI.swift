@@ -1,3 +1,5 @@
+import SmartNationCore
+
 extension TOTPGenerator {
     /// The `otpauth://` URI an authenticator app reads from a QR code, in Google's Key URI format:
     /// `otpauth://totp/Issuer:account?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`.
@@ -14,14 +16,13 @@ extension TOTPGenerator {
     }
 
     private static func percentEncode(_ text: String) -> String {
-        let hexDigits = Array("0123456789ABCDEF".utf8)
         var output: [UInt8] = []
         output.reserveCapacity(text.utf8.count * 3)
         for byte in text.utf8 {
             if byte.isURIUnreserved {
                 output.append(byte)
             } else {
-                output.append(contentsOf: [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+                output.appendPercentEncoded(byte)
             }
         }
         return String(decoding: output, as: UTF8.self)

@@ -123,16 +123,17 @@ struct DPoPVerifier: Sendable {
         result.reserveCapacity(bytes.count)
         while let byte = bytes.popFirst() {
             guard byte == UInt8(ascii: "%"), bytes.count >= 2,
-                  let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16)
+                  let high = bytes[bytes.startIndex].hexDigitValue, let low = bytes[bytes.startIndex + 1].hexDigitValue
             else {
                 result.append(byte)
                 continue
             }
             bytes.removeFirst(2)
+            let value = high << 4 | low
             if value.isURIUnreserved {
                 result.append(value)
             } else {
-                result.append(contentsOf: Array(String(format: "%%%02X", value).utf8))
+                result.appendPercentEncoded(value)
             }
         }
         return String(decoding: result, as: UTF8.self)

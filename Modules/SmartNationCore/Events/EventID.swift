@@ -44,7 +44,7 @@ public enum EventID {
             if [8, 13, 18, 23].contains(index) {
                 guard byte == UInt8(ascii: "-") else { return false }
             } else {
-                guard hexValue(byte) != nil else { return false }
+                guard byte.hexDigitValue != nil else { return false }
             }
         }
         return true
@@ -54,17 +54,8 @@ public enum EventID {
     public static func millisecondsSinceEpoch(of identifier: String) -> UInt64? {
         guard isUUID(identifier) else { return nil }
         let hex = identifier.utf8.filter { $0 != UInt8(ascii: "-") }
-        guard hexValue(hex[12]) == 7 else { return nil }
-        return hex[0..<12].reduce(UInt64(0)) { $0 << 4 | UInt64(hexValue($1)!) }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
+        guard hex[12].hexDigitValue == 7 else { return nil }
+        return hex[0..<12].reduce(UInt64(0)) { $0 << 4 | UInt64($1.hexDigitValue!) }
     }
 
     private static func format(high: UInt64, low: UInt64) -> String {
