@@ -56,7 +56,7 @@ public struct IdentityPlatform: Sendable {
             database: database, citizens: citizens, businesses: BusinessRegistry(database: database, clock: clock), passwordLogin: passwordLogin,
             sessions: SessionManager(store: SQLiteSessionStore(database: database), clock: clock),
             devices: DeviceKeyRegistry(
-                store: SQLiteDeviceKeyStore(database: database), auditTrail: credentials, throttle: loginThrottle, clock: clock),
+                store: SQLiteDeviceKeyStore(database: database), sealer: sealer, auditTrail: credentials, throttle: loginThrottle, clock: clock),
             openID: try await OpenIDProvider(
                 settings: settings, database: database, citizens: citizens, sealer: sealer, clock: clock),
             pki: try await NationalPKI.open(

@@ -15,12 +15,14 @@ import SmartNationHTTP
 /// - `GET /devices` (session): the citizen's devices, revoked ones included.
 /// - `DELETE /devices/{device_id}` (session): revokes it; 204.
 /// - `POST /device-challenges`: `{"device_id"}`; 201 with the nonce, its expiry and `signed_bytes`
-///   (base64), the exact bytes the device signs; 404 `identity.device.not_active` when no live device
-///   has that id, 400 `identity.device.id_invalid` when it is malformed (nothing stored either way),
-///   429 `identity.device.challenge_limit` while the asking address holds 8 unanswered ones for the
-///   device (a device holds at most 64 in all, its oldest giving way).
+///   (base64), the exact bytes the device signs; 400 `identity.device.id_invalid` when the id is
+///   malformed. Nothing is stored and no device looked up (``DeviceKeyRegistry/challenge(deviceID:purpose:)``),
+///   so the answer is the same whether or not a device has the id.
 /// - `POST /device-sessions`: `{"nonce", "signature"}`, the signature ECDSA P-256 SHA-256 in DER,
-///   base64; 201 with a session as `POST /sessions` answers, its methods `["hwk"]`.
+///   base64; 201 with a session as `POST /sessions` answers, its methods `["hwk"]`; 401 with the
+///   outcome's code otherwise (``DeviceLoginOutcome/refusal``): a wrong signature and an id no device
+///   has both `identity.device.signature_invalid`, a revoked device's right one
+///   `identity.device.not_active`.
 struct DeviceAPI: Sendable {
     let platform: IdentityPlatform
     let citizenAPI: CitizenAPI
@@ -84,8 +86,7 @@ struct DeviceAPI: Sendable {
         group.post("/device-challenges") { request, context in
             var request = request
             let body = try await request.jsonBody(as: ChallengeRequest.self, context: context)
-            let challenge = try await platform.devices.challenge(
-                deviceID: body.deviceID, purpose: DeviceChallenge.loginPurpose, clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
+            let challenge = try platform.devices.challenge(deviceID: body.deviceID, purpose: DeviceChallenge.loginPurpose)
             return jsonResponse(.object([
                 "nonce": .string(challenge.nonce), "device_id": .string(challenge.deviceID), "purpose": .string(challenge.purpose),
                 "expires_at": .string(challenge.expiresAt.formatted(.iso8601)),

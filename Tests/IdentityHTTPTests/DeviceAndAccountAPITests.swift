@@ -10,15 +10,34 @@ import Testing
 
 @Suite("The citizen app's devices, sessions and second factors over HTTP")
 struct DeviceAndAccountAPITests {
+    /// A registration of `key` as the device `pixel-9`, with the fixture citizen's password.
+    static func registration(of key: P256.Signing.PrivateKey) -> [String: Any] {
+        [
+            "device_id": "pixel-9", "display_name": "Pixel 9", "public_key": key.publicKey.x963Representation.base64EncodedString(),
+            "password": IdentityHTTPFixture.password,
+        ]
+    }
+
+    /// Asks for a challenge for `deviceID` (which must be issued) and answers it signed by `signer`.
+    static func answerChallenge(
+        for deviceID: String, signingWith signer: P256.Signing.PrivateKey, on fixture: IdentityHTTPFixture
+    ) async throws -> (nonce: String, response: TestResponse) {
+        let issued = try await fixture.postJSON("/api/identity/device-challenges", ["device_id": deviceID])
+        #expect(issued.status == .created, "a challenge is issued for any well-formed id")
+        let challenge = try IdentityHTTPFixture.json(issued)
+        let nonce = try #require(challenge["nonce"]?.stringValue)
+        let signedText = try #require(challenge["signed_bytes"]?.stringValue)
+        let signedBytes = try #require(Data(base64Encoded: signedText))
+        let signature = try signer.signature(for: signedBytes).derRepresentation.base64EncodedString()
+        return (nonce, try await fixture.postJSON("/api/identity/device-sessions", ["nonce": nonce, "signature": signature]))
+    }
+
     @Test("a device registered on a session logs its citizen in by signing a challenge; other answers get their own codes")
     func deviceLogin() async throws {
         try await IdentityHTTPFixture.run { fixture in
             let session: HTTPFields = [.authorization: "Bearer \(try await fixture.sessionToken())"]
             let key = P256.Signing.PrivateKey()
-            let registration: [String: Any] = [
-                "device_id": "pixel-9", "display_name": "Pixel 9", "public_key": key.publicKey.x963Representation.base64EncodedString(),
-                "password": IdentityHTTPFixture.password,
-            ]
+            let registration = Self.registration(of: key)
             #expect(try await fixture.postJSON("/api/identity/devices", registration).status == .unauthorized, "registering needs a session")
             var guessed = registration
             guessed["password"] = "not-the-password"
@@ -37,12 +56,7 @@ struct DeviceAndAccountAPITests {
             #expect(devices.first?["revoked_at"] == .null)
 
             func answer(signingWith signer: P256.Signing.PrivateKey) async throws -> (nonce: String, response: TestResponse) {
-                let challenge = try IdentityHTTPFixture.json(try await fixture.postJSON("/api/identity/device-challenges", ["device_id": "pixel-9"]))
-                let nonce = try #require(challenge["nonce"]?.stringValue)
-                let signedText = try #require(challenge["signed_bytes"]?.stringValue)
-                let signedBytes = try #require(Data(base64Encoded: signedText))
-                let signature = try signer.signature(for: signedBytes).derRepresentation.base64EncodedString()
-                return (nonce, try await fixture.postJSON("/api/identity/device-sessions", ["nonce": nonce, "signature": signature]))
+                try await Self.answerChallenge(for: "pixel-9", signingWith: signer, on: fixture)
             }
             let (nonce, verified) = try await answer(signingWith: key)
             #expect(verified.status == .created)
@@ -69,13 +83,27 @@ struct DeviceAndAccountAPITests {
                     "a signature that is not even base64 spends its challenge like any bad signature")
 
             #expect(try await fixture.send(.delete, "/api/identity/devices/pixel-9", headers: session).status == .noContent)
-            let revoked = try await fixture.postJSON("/api/identity/device-challenges", ["device_id": "pixel-9"])
-            #expect(revoked.status == .notFound, "no challenge for a revoked device")
-            #expect(try IdentityHTTPFixture.errorCode(revoked).first == "identity.device.not_active")
             let malformed = try await fixture.postJSON("/api/identity/device-challenges", ["device_id": "pixel-9\nlogin"])
             #expect(try IdentityHTTPFixture.errorCode(malformed).first == "identity.device.id_invalid")
             let again = try await fixture.send(.delete, "/api/identity/devices/pixel-9", headers: session)
             #expect(try IdentityHTTPFixture.errorCode(again).first == "identity.device.not_found")
+        }
+    }
+
+    @Test("a challenge does not tell whether a device has the id: an unknown id fails as a wrong signature, a revoked device's own signature learns it is revoked")
+    func unknownAndRevokedDevices() async throws {
+        try await IdentityHTTPFixture.run { fixture in
+            let session: HTTPFields = [.authorization: "Bearer \(try await fixture.sessionToken())"]
+            let key = P256.Signing.PrivateKey()
+            let registration = Self.registration(of: key)
+            #expect(try await fixture.postJSON("/api/identity/devices", registration, headers: session).status == .created)
+            let stranger = try await Self.answerChallenge(for: "no-such-device", signingWith: key, on: fixture).response
+            #expect(stranger.status == .unauthorized)
+            #expect(try IdentityHTTPFixture.errorCode(stranger).first == "identity.device.signature_invalid")
+            #expect(try await fixture.send(.delete, "/api/identity/devices/pixel-9", headers: session).status == .noContent)
+            let revoked = try await Self.answerChallenge(for: "pixel-9", signingWith: key, on: fixture).response
+            #expect(revoked.status == .unauthorized)
+            #expect(try IdentityHTTPFixture.errorCode(revoked).first == "identity.device.not_active")
         }
     }
 

@@ -8,6 +8,7 @@ import Testing
 
 private struct DeviceFixture {
     let environment: IdentityTestEnvironment
+    let sealer: SecretSealer
     let devices: DeviceKeyRegistry
 
     var clock: ManualClock { environment.clock }
@@ -19,14 +20,37 @@ private struct DeviceFixture {
             registering: CitizenRegistration(
                 nric: "S9812381D", name: "Lim Mei Ling", dateOfBirth: "1998-02-01", sex: .female, nationality: "SINGAPORE CITIZEN",
                 address: try RegisteredAddress(block: "1", street: "Punggol Field", postalCode: "828731")))
-        let clock = environment.clock
+        let sealer = SecretSealer.random()
         return DeviceFixture(
-            environment: environment,
-            devices: DeviceKeyRegistry(
-                store: SQLiteDeviceKeyStore(database: environment.database),
-                auditTrail: SQLiteCredentialStore(database: environment.database, sealer: .random()),
-                throttle: LoginThrottle(store: SQLiteLoginThrottleStore(database: environment.database), configuration: throttle),
-                clock: { clock.now }))
+            environment: environment, sealer: sealer, devices: registry(over: environment, sealer: sealer, throttle: throttle))
+    }
+
+    /// A registry over the environment's database, as a daemon (re)started with `sealer`'s key opens it.
+    static func registry(
+        over environment: IdentityTestEnvironment, sealer: SecretSealer, throttle: LoginThrottle.Configuration = .init()
+    ) -> DeviceKeyRegistry {
+        let clock = environment.clock
+        return DeviceKeyRegistry(
+            store: SQLiteDeviceKeyStore(database: environment.database), sealer: sealer,
+            auditTrail: SQLiteCredentialStore(database: environment.database, sealer: sealer),
+            throttle: LoginThrottle(store: SQLiteLoginThrottleStore(database: environment.database), configuration: throttle),
+            clock: { clock.now })
+    }
+
+    /// A login challenge for the device `phone`.
+    func phoneChallenge() throws -> DeviceChallenge {
+        try devices.challenge(deviceID: "phone", purpose: DeviceChallenge.loginPurpose)
+    }
+
+    /// Answers `challenge` from `clientAddress`, signing it with `key`.
+    func answer(_ challenge: DeviceChallenge, signingWith key: P256.Signing.PrivateKey, from clientAddress: String = "198.51.100.7")
+        async throws -> DeviceLoginOutcome {
+        try await devices.login(nonce: challenge.nonce, signature: try key.signature(for: challenge.signedBytes).derRepresentation, clientAddress: clientAddress)
+    }
+
+    /// How many spent challenges the durable log holds.
+    func spentChallengeCount() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM oidc_spent_jti WHERE key LIKE 'device-challenge:%'") ?? 0 }
     }
 
     /// Registers a new key as the citizen's device `phone`; returns its private half.
@@ -50,7 +74,7 @@ struct DeviceKeyRegistryTests {
         let key = P256.Signing.PrivateKey()
         _ = try await fixture.devices.register(
             deviceID: "pixel-9", subject: fixture.subject, displayName: "Pixel 9", publicKey: key.publicKey.x963Representation)
-        let challenge = try await fixture.devices.challenge(deviceID: "pixel-9", purpose: "login", clientAddress: "198.51.100.7")
+        let challenge = try fixture.devices.challenge(deviceID: "pixel-9", purpose: "login")
         let signature = try key.signature(for: challenge.signedBytes).derRepresentation
         #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature, clientAddress: "198.51.100.7") == .verified(subject: fixture.subject))
         #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: signature, clientAddress: "198.51.100.7") == .replayed)
@@ -73,15 +97,15 @@ struct DeviceKeyRegistryTests {
         _ = try await fixture.devices.register(
             deviceID: "phone", subject: fixture.subject, displayName: "Phone", publicKey: key.publicKey.x963Representation)
         for _ in 0..<4 {
-            let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+            let challenge = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
             #expect(try await fixture.devices.login(
                 nonce: challenge.nonce, signature: try stolen.signature(for: challenge.signedBytes).derRepresentation, clientAddress: "203.0.113.9") == .badSignature)
         }
-        let owner = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        let owner = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
         #expect(try await fixture.devices.login(
             nonce: owner.nonce, signature: try key.signature(for: owner.signedBytes).derRepresentation, clientAddress: "198.51.100.1")
             == .verified(subject: fixture.subject), "another's bad answers do not lock the owner's device out")
-        let honest = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        let honest = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
         let answer = try key.signature(for: honest.signedBytes).derRepresentation
         guard case .lockedOut(let until) = try await fixture.devices.login(nonce: honest.nonce, signature: answer, clientAddress: "203.0.113.9") else {
             Issue.record("the failing address is not locked out")
@@ -89,7 +113,7 @@ struct DeviceKeyRegistryTests {
         }
         #expect(until > fixture.clock.now)
         fixture.clock.advance(by: 31)
-        let later = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        let later = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
         #expect(try await fixture.devices.login(
             nonce: later.nonce, signature: try key.signature(for: later.signedBytes).derRepresentation, clientAddress: "203.0.113.9") == .verified(subject: fixture.subject))
         let reasons = try await fixture.database.read { db in
@@ -104,23 +128,23 @@ struct DeviceKeyRegistryTests {
         defer { fixture.remove() }
         let key = try await fixture.registerPhone()
 
-        let late = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        let late = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
         fixture.clock.advance(by: DeviceKeyRegistry.challengeLifetime + 1)
         #expect(try await fixture.devices.login(nonce: late.nonce, signature: try key.signature(for: late.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .expired)
 
-        let forged = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        let forged = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
         let otherKey = P256.Signing.PrivateKey()
         #expect(try await fixture.devices.login(nonce: forged.nonce, signature: try otherKey.signature(for: forged.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .badSignature)
 
-        let purpose = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        let purpose = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
         let elsewhere = DeviceChallenge(nonce: purpose.nonce, deviceID: "phone", purpose: "approve-payment", expiresAt: purpose.expiresAt)
         #expect(try await fixture.devices.login(nonce: purpose.nonce, signature: try key.signature(for: elsewhere.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .badSignature)
 
-        let payment = try await fixture.devices.challenge(deviceID: "phone", purpose: "approve-payment", clientAddress: "198.51.100.7")
+        let payment = try fixture.devices.challenge(deviceID: "phone", purpose: "approve-payment")
         #expect(try await fixture.devices.login(nonce: payment.nonce, signature: try key.signature(for: payment.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .otherPurpose,
                 "a challenge signed for another purpose does not log in")
 
-        let revoked = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
+        let revoked = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
         try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
         #expect(try await fixture.devices.login(nonce: revoked.nonce, signature: try key.signature(for: revoked.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .deviceNotActive)
         await #expect(throws: SmartNationError(.identityDeviceNotFound)) { try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject) }
@@ -135,7 +159,7 @@ struct DeviceKeyRegistryTests {
         let sessions = SessionManager(store: SQLiteSessionStore(database: fixture.database), clock: { clock.now })
         let key = try await fixture.registerPhone()
         let session = try await sessions.open(subject: fixture.subject, methods: ["pwd"])
-        let challenge = try await fixture.devices.challenge(deviceID: "phone", purpose: DeviceChallenge.loginPurpose, clientAddress: "198.51.100.7")
+        let challenge = try fixture.devices.challenge(deviceID: "phone", purpose: DeviceChallenge.loginPurpose)
 
         _ = try await fixture.environment.registry.close(subject: fixture.subject, reason: "deceased")
 
@@ -145,7 +169,7 @@ struct DeviceKeyRegistryTests {
         #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: try key.signature(for: challenge.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .deviceNotActive)
     }
 
-    @Test("challenges are issued only for a live device's well-formed id and a well-formed purpose; refusals store nothing")
+    @Test("challenges are refused only for a malformed device id or purpose, and issuing one stores nothing")
     func challengeRefusals() async throws {
         let fixture = try await DeviceFixture.make()
         defer { fixture.remove() }
@@ -155,57 +179,110 @@ struct DeviceKeyRegistryTests {
             ("", "login", .identityDeviceIDInvalid), ("télé", "login", .identityDeviceIDInvalid),
             ("phone", "", .identityDevicePurposeInvalid), ("phone", "log\nin", .identityDevicePurposeInvalid),
             ("phone", String(repeating: "p", count: 65), .identityDevicePurposeInvalid),
-            ("never-registered", "login", .identityDeviceNotActive),
         ]
         for (deviceID, purpose, expected) in cases {
-            await #expect(throws: SmartNationError(expected)) { try await fixture.devices.challenge(deviceID: deviceID, purpose: purpose, clientAddress: "198.51.100.7") }
+            #expect(throws: SmartNationError(expected)) { try fixture.devices.challenge(deviceID: deviceID, purpose: purpose) }
         }
+        let longest = try fixture.devices.challenge(deviceID: String(repeating: "d", count: 64), purpose: String(repeating: "p", count: 64))
+        #expect(longest.nonce.utf8.count <= DeviceChallengeAuthenticator.nonceLengthMax)
+        _ = try fixture.devices.challenge(deviceID: "never-registered", purpose: "login")
+        #expect(try await fixture.spentChallengeCount() == 0)
+        #expect(try await fixture.database.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name LIKE '%challenge%'") }.isEmpty)
+    }
+
+    @Test("a flood of challenges from any number of addresses leaves the owner's answerable, and stores nothing")
+    func challengeFlood() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = try await fixture.registerPhone()
+        let owner = try fixture.phoneChallenge()
+        var flood = Set<String>()
+        for _ in 0..<2_000 { flood.insert(try fixture.phoneChallenge().nonce) }
+        #expect(flood.count == 2_000, "every challenge is new")
+        #expect(try await fixture.answer(owner, signingWith: key) == .verified(subject: fixture.subject))
+        #expect(try await fixture.spentChallengeCount() == 1, "only the answered challenge is logged")
+    }
+
+    @Test("a nonce altered anywhere, made under another key or cut short is an unknown challenge, and spends nothing")
+    func alteredNonces() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = try await fixture.registerPhone()
+        let challenge = try fixture.phoneChallenge()
+        let bytes = try #require(Data(base64URLEncoded: challenge.nonce))
+        var forgeries: [String] = (0..<bytes.count).map { index in
+            var altered = bytes
+            altered[index] ^= 0x01
+            return altered.base64URLEncoded
+        }
+        forgeries.append(Data(bytes.dropLast()).base64URLEncoded)
+        forgeries.append(Data(bytes.prefix(20)).base64URLEncoded)
+        forgeries.append("")
+        forgeries.append(String(repeating: "A", count: DeviceChallengeAuthenticator.nonceLengthMax + 1))
+        forgeries.append(challenge.nonce + "!")
+        let otherPlatform = DeviceFixture.registry(over: fixture.environment, sealer: .random())
+        forgeries.append(try otherPlatform.challenge(deviceID: "phone", purpose: "login").nonce)
+        for (index, forgery) in forgeries.enumerated() {
+            let forged = DeviceChallenge(nonce: forgery, deviceID: "phone", purpose: "login", expiresAt: challenge.expiresAt)
+            // Each from its own address, which the throttle would otherwise lock out after a few.
+            #expect(try await fixture.answer(forged, signingWith: key, from: "203.0.113.\(index)") == .unknownChallenge, "\(forgery)")
+        }
+        #expect(try await fixture.spentChallengeCount() == 0)
+        #expect(try await fixture.answer(challenge, signingWith: key) == .verified(subject: fixture.subject), "the real one still answers")
+    }
+
+    @Test("a challenge is spent by its random part: another spelling of the same nonce is a replay")
+    func otherSpellingIsAReplay() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = try await fixture.registerPhone()
+        let challenge = try fixture.phoneChallenge()
+        #expect(try await fixture.answer(challenge, signingWith: key) == .verified(subject: fixture.subject))
+        // The last base64url character carries unused low bits (unless the length is a multiple of 3):
+        // setting one spells the same bytes differently.
+        let byteCount = try #require(Data(base64URLEncoded: challenge.nonce)).count
+        try #require(byteCount % 3 != 0)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let lastCharacter = try #require(challenge.nonce.last)
+        let last = try #require(alphabet.firstIndex(of: lastCharacter))
+        let respelled = String(challenge.nonce.dropLast()) + String(alphabet[last ^ 1])
+        #expect(Data(base64URLEncoded: respelled) == Data(base64URLEncoded: challenge.nonce))
+        let variant = DeviceChallenge(nonce: respelled, deviceID: "phone", purpose: "login", expiresAt: challenge.expiresAt)
+        #expect(try await fixture.answer(variant, signingWith: key) == .replayed)
+    }
+
+    @Test("a challenge issued before a restart is answered after it, once; a spent one stays spent")
+    func restart() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = try await fixture.registerPhone()
+        let answeredBefore = try fixture.phoneChallenge()
+        let pending = try fixture.phoneChallenge()
+        #expect(try await fixture.answer(answeredBefore, signingWith: key) == .verified(subject: fixture.subject))
+        let restarted = DeviceFixture.registry(over: fixture.environment, sealer: fixture.sealer)
+        func answer(_ challenge: DeviceChallenge) async throws -> DeviceLoginOutcome {
+            try await restarted.login(nonce: challenge.nonce, signature: try key.signature(for: challenge.signedBytes).derRepresentation, clientAddress: "198.51.100.7")
+        }
+        #expect(try await answer(pending) == .verified(subject: fixture.subject))
+        #expect(try await answer(pending) == .replayed)
+        #expect(try await answer(answeredBefore) == .replayed)
+    }
+
+    @Test("an id no device has fails as a wrong signature; a revoked device's wrong signature too, its right one as not active")
+    func unknownAndRevokedDevices() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = try await fixture.registerPhone()
+        let stranger = try fixture.devices.challenge(deviceID: "no-such-device", purpose: "login")
+        #expect(try await fixture.answer(stranger, signingWith: key) == .badSignature)
         try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
-        await #expect(throws: SmartNationError(.identityDeviceNotActive)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7") }
-        #expect(try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_challenge") } == 0)
-    }
-
-    @Test("an address holds at most so many unanswered challenges for a device: past it 429, until one is answered or expires")
-    func outstandingChallengeLimit() async throws {
-        let fixture = try await DeviceFixture.make()
-        defer { fixture.remove() }
-        let key = try await fixture.registerPhone()
-        var issued: [DeviceChallenge] = []
-        for _ in 0..<DeviceKeyRegistry.outstandingChallengesMax {
-            issued.append(try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7"))
-        }
-        await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7") }
-        #expect(try await fixture.devices.login(
-            nonce: issued[0].nonce, signature: try key.signature(for: issued[0].signedBytes).derRepresentation, clientAddress: "198.51.100.7")
-            == .verified(subject: fixture.subject))
-        _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
-        await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) { try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7") }
-        fixture.clock.advance(by: DeviceKeyRegistry.challengeLifetime + 1)
-        _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
-    }
-
-    @Test("a flood of challenges from other addresses neither blocks the owner's nor grows the device's past its bound")
-    func challengeFloodFromOtherAddresses() async throws {
-        let fixture = try await DeviceFixture.make()
-        defer { fixture.remove() }
-        let key = try await fixture.registerPhone()
-        for attacker in 0..<20 {
-            fixture.clock.advance(by: 1)
-            for _ in 0..<DeviceKeyRegistry.outstandingChallengesMax {
-                _ = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "203.0.113.\(attacker)")
-            }
-            await #expect(throws: SmartNationError(.identityDeviceChallengeLimit)) {
-                try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "203.0.113.\(attacker)")
-            }
-        }
-        let owner = try await fixture.devices.challenge(deviceID: "phone", purpose: "login", clientAddress: "198.51.100.7")
-        #expect(try await fixture.devices.login(
-            nonce: owner.nonce, signature: try key.signature(for: owner.signedBytes).derRepresentation, clientAddress: "198.51.100.7")
-            == .verified(subject: fixture.subject), "the owner's phone still gets and answers its challenge")
-        let held = try await fixture.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_challenge WHERE device_id = 'phone' AND used = 0")
-        }
-        #expect(held == DeviceKeyRegistry.outstandingChallengesPerDeviceMax - 1, "the oldest gave way; the owner's was answered")
+        #expect(try await fixture.answer(try fixture.phoneChallenge(), signingWith: P256.Signing.PrivateKey()) == .badSignature)
+        #expect(try await fixture.answer(try fixture.phoneChallenge(), signingWith: key) == .deviceNotActive)
+        let failures = try await fixture.database.read { db in
+            try Outbox.pending(limit: 10_000, in: db).map(\.event)
+        }.filter { $0.type == LoginFailed.eventType }.map { try $0.decodeData(as: LoginFailed.self) }
+        #expect(failures.map(\.reason) == ["device_bad_signature", "device_bad_signature", "device_device_not_active"])
+        #expect(failures.map(\.subject) == [nil, fixture.subject, fixture.subject])
     }
 
     @Test("concurrent registrations cannot pass the device limit together")

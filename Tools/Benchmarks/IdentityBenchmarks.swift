@@ -70,7 +70,7 @@ struct IdentityBenchmarks {
         let deviceLogins = tokenCount / 4
         let deviceRate = try await medianRate(count: deviceLogins, repetitions: repetitions) {
             for _ in 0..<deviceLogins {
-                let challenge = try await platform.devices.challenge(deviceID: "bench-phone", purpose: "login", clientAddress: "127.0.0.1")
+                let challenge = try platform.devices.challenge(deviceID: "bench-phone", purpose: "login")
                 let signature = try deviceKey.signature(for: challenge.signedBytes).derRepresentation
                 _ = try await platform.devices.login(nonce: challenge.nonce, signature: signature, clientAddress: "127.0.0.1")
             }

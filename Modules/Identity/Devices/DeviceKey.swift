@@ -43,7 +43,7 @@ public struct DeviceChallenge: Sendable, Hashable {
 public enum DeviceLoginOutcome: Sendable, Hashable {
     /// The signature is valid: the device's citizen is logged in.
     case verified(subject: String)
-    /// No such challenge was issued.
+    /// No such challenge was issued: the nonce is malformed, altered, or not this platform's.
     case unknownChallenge
     /// The challenge was already used.
     case replayed
@@ -51,11 +51,12 @@ public enum DeviceLoginOutcome: Sendable, Hashable {
     case expired
     /// The challenge was issued for another purpose than logging in.
     case otherPurpose
-    /// The device is not registered, or its key was revoked.
+    /// The signature is right, but the device's key was revoked.
     case deviceNotActive
-    /// The signature does not verify against the device's key and the challenge.
+    /// The signature does not verify against the device's key and the challenge, or no device has
+    /// the challenge's device id.
     case badSignature
-    /// Too many failed answers from this device or client address: refused until this time.
+    /// Too many failed answers from this client address: refused until this time.
     case lockedOut(until: Date)
 
     /// The outcome's name in audit events: `verified`, `unknown_challenge`, `replayed`, `expired`,

@@ -6,30 +6,25 @@ import SmartNationCore
 public struct DeviceKeyRegistry: Sendable {
     /// How long a challenge may be answered.
     public static let challengeLifetime: TimeInterval = 120
-    /// The most unanswered, unexpired challenges one client address (an IPv6 /64) may hold for one
-    /// device: past it, 429 `identity.device.challenge_limit` to that address until one is answered
-    /// or expires. Counted per address, so that one address that knows a device's id cannot block
-    /// its owner; a flood from many addresses still can, by pushing the owner's challenge out of the
-    /// device's ``outstandingChallengesPerDeviceMax``.
-    public static let outstandingChallengesMax = 8
-    /// The most unanswered, unexpired challenges one device holds in all: past it, its oldest goes
-    /// to make room, so the table stays bounded however many addresses ask.
-    public static let outstandingChallengesPerDeviceMax = 64
     /// The most live devices one citizen may register.
     public static let devicesPerCitizenMax = 10
 
     private let store: any DeviceKeyStore
+    private let challenges: DeviceChallengeAuthenticator
     private let auditTrail: any AuditTrail
     private let throttle: LoginThrottle
     private let clock: @Sendable () -> Date
 
     /// Creates a registry over `store`, recording every device login in `auditTrail` and locking out
-    /// devices and client addresses that keep failing (`throttle`); `clock` gives the current time.
+    /// client addresses that keep failing (`throttle`). Challenges are authenticated under a key
+    /// derived from `sealer`'s, so a challenge issued before a restart is still answered after it;
+    /// `clock` gives the current time.
     public init(
-        store: any DeviceKeyStore, auditTrail: any AuditTrail, throttle: LoginThrottle,
+        store: any DeviceKeyStore, sealer: SecretSealer, auditTrail: any AuditTrail, throttle: LoginThrottle,
         clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
+        challenges = DeviceChallengeAuthenticator(sealer: sealer)
         self.auditTrail = auditTrail
         self.throttle = throttle
         self.clock = clock
@@ -98,37 +93,33 @@ public struct DeviceKeyRegistry: Sendable {
         }
     }
 
-    /// Issues a challenge for a live registered device to sign. A malformed device id or purpose is
-    /// refused with its own code; an id no live device holds with
-    /// ``SmartNationError/Code/identityDeviceNotActive`` (404) — nothing is stored for it; a
-    /// `clientAddress` holding ``outstandingChallengesMax`` unanswered ones for the device with
-    /// ``SmartNationError/Code/identityDeviceChallengeLimit`` (429).
-    public func challenge(deviceID: String, purpose: String, clientAddress: String) async throws(SmartNationError) -> DeviceChallenge {
+    /// Issues a challenge for the device `deviceID` to sign, for `purpose`. A malformed device id or
+    /// purpose is refused with its own code.
+    ///
+    /// Nothing is stored and no device is looked up: the challenge carries its device, purpose and
+    /// expiry under the platform's key (``DeviceChallengeAuthenticator``). So asking for challenges
+    /// neither fills a table nor crowds out the owner's, however many addresses ask, and the answer
+    /// does not tell whether a device has that id — a login answered for an id no device holds
+    /// fails as ``DeviceLoginOutcome/badSignature``, as any wrong signature does.
+    public func challenge(deviceID: String, purpose: String) throws(SmartNationError) -> DeviceChallenge {
         try Self.checkDeviceID(deviceID)
         guard !purpose.isEmpty, purpose.utf8.count <= 64, !purpose.contains("\n") else {
             throw SmartNationError(.identityDevicePurposeInvalid, parameters: ["expected": "a purpose of 1 to 64 bytes without a line break"])
         }
-        guard let key = try await store.key(deviceID: deviceID), key.revokedAt == nil else {
-            throw SmartNationError(.identityDeviceNotActive, httpStatus: 404)
-        }
-        let challenge = DeviceChallenge(
-            nonce: RandomToken.make(), deviceID: deviceID, purpose: purpose,
-            expiresAt: Date(timeIntervalSince1970: (clock().timeIntervalSince1970 + Self.challengeLifetime).rounded(.down)))
-        try await store.insert(
-            challenge, requester: LoginThrottle.Key.clientAddress(clientAddress).storageKey, outstandingMax: Self.outstandingChallengesMax,
-            outstandingPerDeviceMax: Self.outstandingChallengesPerDeviceMax)
-        return challenge
+        return challenges.issue(
+            deviceID: deviceID, purpose: purpose, expiresAt: Date(timeIntervalSince1970: clock().timeIntervalSince1970 + Self.challengeLifetime))
     }
 
-    /// Checks a device's answer: the challenge must be unused, unexpired, issued for
-    /// ``DeviceChallenge/loginPurpose`` and for a live device whose key verifies the DER-encoded
-    /// ECDSA signature over ``DeviceChallenge/signedBytes``. The
-    /// challenge is used up whatever the outcome, so a failed answer cannot be retried. Every outcome
-    /// is recorded as `login.succeeded` (method `hwk`) or `login.failed`. Failed answers count
-    /// against the client address; past the throttle's free failures it is locked out for a
-    /// doubling time (``DeviceLoginOutcome/lockedOut(until:)``), whatever it sends. They do not count
-    /// against the device: an ECDSA signature cannot be guessed, so a count there would only let
-    /// anyone who knows a device's id lock its owner out.
+    /// Checks a device's answer: the challenge must be one this platform issued, unexpired, unused,
+    /// issued for ``DeviceChallenge/loginPurpose``, and the DER-encoded ECDSA signature over
+    /// ``DeviceChallenge/signedBytes`` must verify against its device's key; a right signature by a
+    /// revoked device's key is ``DeviceLoginOutcome/deviceNotActive``. An unexpired challenge is
+    /// spent whatever the outcome, so a failed answer cannot be retried. Every outcome is recorded
+    /// as `login.succeeded` (method `hwk`) or `login.failed`. Failed answers count against the client
+    /// address; past the throttle's free failures it is locked out for a doubling time
+    /// (``DeviceLoginOutcome/lockedOut(until:)``), whatever it sends. They do not count against the
+    /// device: an ECDSA signature cannot be guessed, so a count there would only let anyone who
+    /// knows a device's id lock its owner out.
     public func login(nonce: String, signature: Data, clientAddress: String) async throws(SmartNationError) -> DeviceLoginOutcome {
         let now = clock()
         var (outcome, subject) = try await check(nonce: nonce, signature: signature)
@@ -163,17 +154,16 @@ public struct DeviceKeyRegistry: Sendable {
     }
 
     private func check(nonce: String, signature: Data) async throws(SmartNationError) -> (DeviceLoginOutcome, subject: String?) {
-        guard let (challenge, alreadyUsed) = try await store.consume(nonce: nonce) else { return (.unknownChallenge, nil) }
+        guard let (challenge, challengeID) = challenges.open(nonce: nonce) else { return (.unknownChallenge, nil) }
         let key = try await store.key(deviceID: challenge.deviceID)
-        if alreadyUsed { return (.replayed, key?.subject) }
         guard clock() <= challenge.expiresAt else { return (.expired, key?.subject) }
+        guard try await store.spend(challengeID: challengeID, expiresAt: challenge.expiresAt) else { return (.replayed, key?.subject) }
         guard challenge.purpose == DeviceChallenge.loginPurpose else { return (.otherPurpose, key?.subject) }
-        guard let key, key.revokedAt == nil, let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey) else {
-            return (.deviceNotActive, key?.subject)
-        }
-        guard let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature),
-            publicKey.isValidSignature(ecdsa, for: challenge.signedBytes)
-        else { return (.badSignature, key.subject) }
+        guard let key, let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey),
+              let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature),
+              publicKey.isValidSignature(ecdsa, for: challenge.signedBytes)
+        else { return (.badSignature, key?.subject) }
+        guard key.revokedAt == nil else { return (.deviceNotActive, key.subject) }
         return (.verified(subject: key.subject), key.subject)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import SmartNationCore
 
-/// Where device keys and outstanding challenges are kept; the SQL is in ``SQLiteDeviceKeyStore``.
+/// Where device keys and spent challenges are kept; the SQL is in ``SQLiteDeviceKeyStore``.
 public protocol DeviceKeyStore: Sendable {
     /// Stores a new key unless its citizen already holds `liveKeysMax` unrevoked keys
     /// (``SmartNationError/Code/identityDeviceLimit``), counted in the transaction that inserts, so
@@ -14,14 +14,8 @@ public protocol DeviceKeyStore: Sendable {
     func keys(subject: String) async throws(SmartNationError) -> [DeviceKey]
     /// Marks the citizen's device revoked; returns whether a live key was revoked.
     func revoke(deviceID: String, subject: String, at date: Date) async throws(SmartNationError) -> Bool
-    /// Stores a challenge issued at `requester`'s asking (a client address's throttle key), unless
-    /// that requester already holds `outstandingMax` unused, unexpired ones for the device
-    /// (``SmartNationError/Code/identityDeviceChallengeLimit``); when the device holds
-    /// `outstandingPerDeviceMax` in all, its oldest goes to make room. Counted in the inserting
-    /// transaction.
-    func insert(
-        _ challenge: DeviceChallenge, requester: String, outstandingMax: Int, outstandingPerDeviceMax: Int
-    ) async throws(SmartNationError)
-    /// Takes a challenge for use: returns it and marks it used in one step, or says it was used already.
-    func consume(nonce: String) async throws(SmartNationError) -> (challenge: DeviceChallenge, alreadyUsed: Bool)?
+    /// Marks a challenge spent — `challengeID` the random part of its nonce — until it expires;
+    /// `false` when it was spent before. Challenges themselves are not stored
+    /// (``DeviceChallengeAuthenticator``).
+    func spend(challengeID: Data, expiresAt: Date) async throws(SmartNationError) -> Bool
 }

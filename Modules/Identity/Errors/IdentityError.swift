@@ -51,8 +51,6 @@ extension SmartNationError.Code {
     public static let identityDeviceIDInvalid = Self("identity.device.id_invalid")
     /// A challenge purpose is malformed: 1 to 64 characters, no line break.
     public static let identityDevicePurposeInvalid = Self("identity.device.purpose_invalid")
-    /// The device holds as many unanswered challenges as it may.
-    public static let identityDeviceChallengeLimit = Self("identity.device.challenge_limit")
     /// A device's public key is not a P-256 key in X9.63 form.
     public static let identityDeviceKeyInvalid = Self("identity.device.key_invalid")
     /// The device id is already registered.
@@ -125,7 +123,7 @@ extension SmartNationError.Code {
     public static let identityDeviceChallengeExpired = Self("identity.device.challenge_expired")
     /// The challenge was issued for another purpose.
     public static let identityDeviceChallengeOtherPurpose = Self("identity.device.challenge_other_purpose")
-    /// The device is not registered, or its key was revoked.
+    /// The device's key signed the challenge, but it was revoked.
     public static let identityDeviceNotActive = Self("identity.device.not_active")
     /// The signature does not verify against the device's key and the challenge.
     public static let identityDeviceSignatureInvalid = Self("identity.device.signature_invalid")

@@ -92,12 +92,20 @@ final class ReplayGuard: Sendable {
         let inserted = digests
         db.afterNextTransaction(onCommit: { _ in }, onRollback: { _ in index.remove(inserted) })
         for key in newlyClaimed {
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO oidc_spent_jti (expires_at, key) VALUES (?, ?)")
-                .execute(arguments: [key.expiresAt.timeIntervalSince1970, key.key])
             // Logged already, though not in this index: claimed through another guard over the same file.
-            if db.changesCount == 0, alreadyClaimed == nil { alreadyClaimed = key }
+            if try !Self.log(key.key, expiresAt: key.expiresAt, in: db), alreadyClaimed == nil { alreadyClaimed = key }
         }
         return alreadyClaimed
+    }
+
+    /// Writes `key` to the durable log alone, inside the caller's write transaction; `false` when it
+    /// was logged before with the same expiry. What a value always presented with one expiry — a
+    /// device challenge's, which carries its own (``DeviceChallengeAuthenticator``) — needs to be
+    /// single-use, without this guard's in-memory index.
+    static func log(_ key: String, expiresAt: Date, in db: Database) throws -> Bool {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO oidc_spent_jti (expires_at, key) VALUES (?, ?)")
+            .execute(arguments: [expiresAt.timeIntervalSince1970, key])
+        return db.changesCount == 1
     }
 
     /// Deletes the durable log's values that expired before `cutoff`, inside the caller's

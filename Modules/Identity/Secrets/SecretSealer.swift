@@ -31,6 +31,12 @@ public struct SecretSealer: Sendable {
         self.key = key
     }
 
+    /// A 256-bit key for `purpose` (such as `device-challenge`), derived from the sealing key with
+    /// HKDF-SHA256: what the platform authenticates with must not be the key it seals with.
+    func derivedKey(for purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("smartnation.identity.\(purpose)".utf8), outputByteCount: 32)
+    }
+
     /// `plaintext` sealed for `context`.
     public func seal(_ plaintext: Data, context: String) -> Data {
         do {

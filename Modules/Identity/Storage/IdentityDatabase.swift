@@ -179,6 +179,12 @@ public enum IdentityDatabase {
         migrator.registerMigration("identity v20: who asked for each device challenge") { db in
             try db.execute(sql: "ALTER TABLE device_challenge ADD COLUMN requester TEXT")
         }
+        migrator.registerMigration("identity v21: device challenges carry themselves") { db in
+            // A challenge's nonce now holds its device, purpose and expiry under the platform's key
+            // (`DeviceChallengeAuthenticator`); only spent ones are logged, in `oidc_spent_jti`.
+            // Challenges issued before the upgrade are answered as unknown: the device asks again.
+            try db.execute(sql: "DROP TABLE device_challenge")
+        }
         return migrator
     }
 }

@@ -73,53 +73,10 @@ public struct SQLiteDeviceKeyStore: DeviceKeyStore {
         }
     }
 
-    public func insert(
-        _ challenge: DeviceChallenge, requester: String, outstandingMax: Int, outstandingPerDeviceMax: Int
-    ) async throws(SmartNationError) {
-        let issuedAt = challenge.expiresAt.timeIntervalSince1970 - DeviceKeyRegistry.challengeLifetime
-        do {
-            try await database.write { db in
-                try db.execute(
-                    sql: "DELETE FROM device_challenge WHERE expires_at < ?",
-                    arguments: [challenge.expiresAt.timeIntervalSince1970 - 2 * DeviceKeyRegistry.challengeLifetime])
-                let requested = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM device_challenge WHERE device_id = ? AND requester = ? AND expires_at > ? AND used = 0",
-                    arguments: [challenge.deviceID, requester, issuedAt]) ?? 0
-                guard requested < outstandingMax else {
-                    throw SmartNationError(.identityDeviceChallengeLimit, parameters: ["maximum": String(outstandingMax)], httpStatus: 429)
-                }
-                let outstanding = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM device_challenge WHERE device_id = ? AND expires_at > ? AND used = 0",
-                    arguments: [challenge.deviceID, issuedAt]) ?? 0
-                if outstanding >= outstandingPerDeviceMax {
-                    try db.execute(
-                        sql: """
-                            DELETE FROM device_challenge WHERE nonce IN (
-                                SELECT nonce FROM device_challenge WHERE device_id = ? AND expires_at > ? AND used = 0
-                                ORDER BY expires_at LIMIT ?)
-                            """,
-                        arguments: [challenge.deviceID, issuedAt, outstanding - outstandingPerDeviceMax + 1])
-                }
-                try db.execute(
-                    sql: "INSERT INTO device_challenge (nonce, device_id, purpose, expires_at, requester) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [challenge.nonce, challenge.deviceID, challenge.purpose, challenge.expiresAt.timeIntervalSince1970, requester])
-            }
-        } catch {
-            throw SmartNationError.storage(error)
-        }
-    }
-
-    public func consume(nonce: String) async throws(SmartNationError) -> (challenge: DeviceChallenge, alreadyUsed: Bool)? {
+    public func spend(challengeID: Data, expiresAt: Date) async throws(SmartNationError) -> Bool {
         do {
             return try await database.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM device_challenge WHERE nonce = ?", arguments: [nonce]) else {
-                    return nil
-                }
-                try db.execute(sql: "UPDATE device_challenge SET used = 1 WHERE nonce = ?", arguments: [nonce])
-                let challenge = DeviceChallenge(
-                    nonce: row["nonce"], deviceID: row["device_id"], purpose: row["purpose"],
-                    expiresAt: Date(timeIntervalSince1970: row["expires_at"]))
-                return (challenge, (row["used"] as Int) != 0)
+                try ReplayGuard.log("device-challenge:" + challengeID.base64URLEncoded, expiresAt: expiresAt, in: db)
             }
         } catch {
             throw SmartNationError.storage(error)
