@@ -15,7 +15,7 @@ import Identity
 /// - Operators (bearer operator token): `/admin/identity/citizens`, `/admin/identity/citizens/{subject}/close`,
 ///   `/admin/identity/clients`, `/admin/identity/signing-keys/rotate`,
 ///   `/admin/identity/device-certificates`, `/admin/identity/certificates/{serial}/revoke`.
-/// - National PKI: `/pki/crl/issuing.crl`, `/pki/ca/…`, `/api/identity/certificates`,
+/// - National PKI: `/pki/crl/issuing.crl`, `/pki/crl/root.crl`, `/pki/ca/…`, `/api/identity/certificates`,
 ///   `/api/identity/signatures/verify`.
 public struct IdentityRoutes: Sendable {
     private let platform: IdentityPlatform

@@ -8,7 +8,8 @@ import SmartNationHTTP
 
 /// The national PKI over HTTP.
 ///
-/// - Public: `GET /pki/crl/issuing.crl` (DER CRL), `GET /pki/ca/root.crt`, `GET /pki/ca/issuing.crt`
+/// - Public: `GET /pki/crl/issuing.crl` and `GET /pki/crl/root.crl` (DER CRLs of the issuing CA and
+///   of the root), `GET /pki/ca/root.crt`, `GET /pki/ca/issuing.crt`
 ///   (DER), `GET /pki/ca/chain.pem`, and `POST /api/identity/signatures/verify`.
 /// - Citizen app (session): `POST /api/identity/certificates` (CSR → certificate), `GET
 ///   /api/identity/certificates`, `POST /api/identity/certificates/{serial}/revoke`.
@@ -52,8 +53,10 @@ struct PKIRoutes: Sendable {
         let platform = platform
         let citizenAPI = citizenAPI
         let adminAPI = adminAPI
-        router.get("/pki/crl/issuing.crl") { _, _ in
-            Self.binary(try await platform.pki.currentCRL(), type: "application/pkix-crl")
+        for role in AuthorityRole.allCases {
+            router.get("/pki/crl/\(role.crlFileName)") { _, _ in
+                Self.binary(try await platform.pki.currentCRL(of: role), type: "application/pkix-crl")
+            }
         }
         router.get("/pki/ca/root.crt") { _, _ in Self.binary(platform.pki.rootCertificate, type: "application/pkix-cert") }
         router.get("/pki/ca/issuing.crt") { _, _ in Self.binary(platform.pki.issuingCertificate, type: "application/pkix-cert") }

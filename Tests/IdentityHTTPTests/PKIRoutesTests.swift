@@ -69,6 +69,13 @@ struct PKIRoutesTests {
             #expect(reissued.uppercased().contains(serial.uppercased()), "the CRL served lists the revoked serial")
             #expect(reissued.contains("Key Compromise"))
             #expect(try await verify(document)["reason"]?.stringValue == SignatureRejection.revoked.rawValue)
+
+            let rootCRL = try await fixture.send(.get, "/pki/crl/root.crl")
+            #expect(rootCRL.status == .ok)
+            #expect(rootCRL.headers[.contentType] == "application/pkix-crl")
+            let rootText = try await Self.crlText(Data(rootCRL.body.readableBytesView))
+            #expect(rootText.contains("CN = Smart Nation Root CA") && rootText.contains("No Revoked Certificates"),
+                    "the root's own CRL, listing no CA and not the revoked certificate: \(rootText)")
         }
     }
 

@@ -36,6 +36,24 @@ struct IdentityMigrationTests {
         #expect(grantIndex == nil)
     }
 
+    @Test("v21 drops the stored device challenges; v22 carries the issuing CA's CRL over, with its number, to the table of one CRL per CA")
+    func challengesGoAndCRLsByRole() throws {
+        let database = try PartlyMigratedDatabase(upTo: "identity v20: who asked for each device challenge")
+        defer { database.remove() }
+        let pool = database.pool
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO pki_crl (id, number, this_update, next_update, crl) VALUES (1, 7, 10, 20, X'3082')")
+            try db.execute(sql: "INSERT INTO device_challenge (nonce, device_id, purpose, expires_at, requester) VALUES ('n', 'd', 'login', 1, 'a')")
+        }
+        try IdentityDatabase.migrator.migrate(pool)
+        let (crls, leftover) = try pool.read { db in
+            (try Row.fetchAll(db, sql: "SELECT * FROM pki_authority_crl"),
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('pki_crl', 'device_challenge')"))
+        }
+        #expect(crls == [["role": "issuing", "number": 7, "this_update": 10.0, "next_update": 20.0, "crl": Data([0x30, 0x82])]])
+        #expect(leftover.isEmpty)
+    }
+
     @Test("v15 keeps every token and its columns, without the foreign key to its grant, and indexes codes and grants for the prune")
     func grantsPrunedAtTheirEnd() throws {
         let database = try PartlyMigratedDatabase(upTo: "identity v14: signing keys published before they sign")

@@ -22,7 +22,7 @@ struct PKIAuthorityTests {
         #expect(count == 2)
     }
 
-    @Test("the root is a 20-year CA with pathLen 1, the issuing CA a 10-year CA with pathLen 0 signed by the root")
+    @Test("the root is a 20-year CA with pathLen 1, the issuing CA a 10-year CA with pathLen 0 signed by the root, naming the root's CRL")
     func profiles() async throws {
         let fixture = try await PKIFixture.make()
         defer { fixture.remove() }
@@ -44,6 +44,9 @@ struct PKIAuthorityTests {
         let rootKeyIdentifier = try root.extensions.subjectKeyIdentifier?.keyIdentifier
         #expect(rootKeyIdentifier != nil)
         #expect(try issuing.extensions.authorityKeyIdentifier?.keyIdentifier == rootKeyIdentifier)
+        let distributionPoint = issuing.extensions.first { $0.oid == [2, 5, 29, 31] }
+        #expect(distributionPoint.map { Data($0.value).range(of: Data("http://127.0.0.1:8080/pki/crl/root.crl".utf8)) != nil } == true)
+        #expect(root.extensions.first { $0.oid == [2, 5, 29, 31] } == nil, "a trust anchor is not checked against a CRL")
     }
 
     @Test("the CA keys are sealed: their raw bytes are nowhere in the database files")

@@ -20,6 +20,27 @@ struct PKIRevocationTests {
         #expect(list.revokedSerials.isEmpty)
     }
 
+    @Test("the root publishes a CRL of its own, signed by the root, listing no CA; revoking a certificate leaves it be; it is reissued as it ages")
+    func rootRevocationList() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let first = try await fixture.pki.currentCRL(of: .root)
+        let parsed = try ParsedRevocationList(first, issuer: fixture.pki.rootCertificate)
+        #expect(parsed.signedByIssuer)
+        #expect(try ParsedRevocationList(first, issuer: fixture.pki.issuingCertificate).signedByIssuer == false)
+        #expect(parsed.number == 1)
+        #expect(parsed.revokedSerials.isEmpty)
+        let (issued, _) = try await fixture.issueCitizen()
+        _ = try await fixture.pki.revoke(serialNumber: issued.serialNumber, reason: .keyCompromise)
+        #expect(try await fixture.pki.currentCRL(of: .root) == first, "a certificate's revocation is the issuing CA's to list")
+        #expect(try ParsedRevocationList(try await fixture.pki.currentCRL(), issuer: fixture.pki.issuingCertificate).number == 2,
+                "the issuing CA's numbers run on their own")
+        fixture.clock.advance(by: 4 * 86_400)
+        let aged = try ParsedRevocationList(try await fixture.pki.currentCRL(of: .root), issuer: fixture.pki.rootCertificate)
+        #expect(aged.number == 2)
+        #expect(aged.revokedSerials.isEmpty)
+    }
+
     @Test("revoking puts the serial and reason on a new CRL with a higher number, and announces it")
     func revokeListsSerial() async throws {
         let fixture = try await PKIFixture.make()

@@ -33,10 +33,12 @@ private struct InteropFixture {
         return try openssl.read("req.der")
     }
 
-    /// Writes the current CRL as `crl.pem`, converted by `openssl crl -inform DER`.
-    func writeCRL() async throws {
-        try openssl.write(try await pki.currentCRL(), to: "crl.der")
-        let conversion = try await openssl.run("crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem")
+    /// Writes the current CRL of the CA in `role` as `crl.pem` (the issuing CA's) or `root-crl.pem`,
+    /// converted by `openssl crl -inform DER`.
+    func writeCRL(of role: AuthorityRole = .issuing) async throws {
+        let name = role == .issuing ? "crl" : "root-crl"
+        try openssl.write(try await pki.currentCRL(of: role), to: "\(name).der")
+        let conversion = try await openssl.run("crl", "-inform", "DER", "-in", "\(name).der", "-out", "\(name).pem")
         #expect(conversion.status == 0, "\(conversion.output)")
     }
 
@@ -80,6 +82,34 @@ struct OpenSSLPKIInteropTests {
         #expect(text.output.range(of: #"CRL Number:\s*\n\s*2\n"#, options: .regularExpression) != nil, "\(text.output)")
         let revoked = try await fixture.openssl.run(
             "verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "leaf.pem")
+        #expect(revoked.status != 0)
+        #expect(revoked.output.contains("certificate revoked"), "\(revoked.output)")
+    }
+
+    @Test("openssl verify -crl_check_all checks the whole chain with both CAs' CRLs: it needs the root's, and still finds a revoked certificate")
+    func wholeChainRevocationCheck() async throws {
+        let fixture = try await InteropFixture.make()
+        defer { fixture.remove() }
+        let issued = try await fixture.pki.issueCitizenCertificate(
+            subject: Self.subject, signingRequest: try await fixture.opensslSigningRequest(commonName: Self.subject))
+        try fixture.openssl.write(Data(issued.pemEncoded.utf8), to: "leaf.pem")
+        try await fixture.writeCRL()
+        let chainCheck = ["verify", "-crl_check_all", "-CRLfile", "crl.pem", "-CAfile", "root.pem", "-untrusted", "issuing.pem"]
+        let withoutRootCRL = try await fixture.openssl.run(chainCheck + ["leaf.pem"])
+        #expect(withoutRootCRL.status != 0, "without the root's CRL the issuing CA cannot be checked")
+        #expect(withoutRootCRL.output.contains("unable to get certificate CRL"), "\(withoutRootCRL.output)")
+        try await fixture.writeCRL(of: .root)
+        let text = try await fixture.openssl.run("crl", "-in", "root-crl.pem", "-noout", "-text")
+        #expect(text.output.contains("No Revoked Certificates"), "\(text.output)")
+        let withRootCRL = ["-CRLfile", "root-crl.pem", "leaf.pem"]
+        let trusted = try await fixture.openssl.run(chainCheck + withRootCRL)
+        #expect(trusted.status == 0, "\(trusted.output)")
+        let issuingText = try await fixture.openssl.run("x509", "-in", "issuing.pem", "-noout", "-ext", "crlDistributionPoints")
+        #expect(issuingText.output.contains("/pki/crl/root.crl"), "\(issuingText.output)")
+
+        _ = try await fixture.pki.revoke(serialNumber: issued.serialNumber, reason: .keyCompromise)
+        try await fixture.writeCRL()
+        let revoked = try await fixture.openssl.run(chainCheck + withRootCRL)
         #expect(revoked.status != 0)
         #expect(revoked.output.contains("certificate revoked"), "\(revoked.output)")
     }

@@ -22,6 +22,12 @@ struct OpenSSLTool {
     /// error streams together.
     @discardableResult
     func run(_ arguments: String...) async throws -> (status: Int32, output: String) {
+        try await run(arguments)
+    }
+
+    /// ``run(_:)-(String...)`` with the arguments as an array.
+    @discardableResult
+    func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let outcome = try await ChildProcess.run(executable, arguments, currentDirectory: directory)
         return (outcome.status, outcome.combinedOutput)
     }

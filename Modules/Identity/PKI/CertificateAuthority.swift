@@ -43,13 +43,14 @@ struct CertificateAuthority: Sendable {
                 version: .v3, serialNumber: CertificateSerial.random().certificateSerial, publicKey: publicKey,
                 notValidBefore: now, notValidAfter: now.addingTimeInterval(configuration.rootValidity),
                 issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try authorityExtensions(pathLength: 1, publicKey: publicKey, issuerKeyIdentifier: nil),
+                extensions: try authorityExtensions(pathLength: 1, publicKey: publicKey, issuerKeyIdentifier: nil, crlURL: nil),
                 issuerPrivateKey: Certificate.PrivateKey(key))
         }
         return try CertificateAuthority(derEncoded: serialize(certificate), privateKey: key)
     }
 
-    /// A new issuing CA below this root: signs end-entity certificates and CRLs only (pathLen 0).
+    /// A new issuing CA below this root: signs end-entity certificates and CRLs only (pathLen 0), and
+    /// names the root's CRL as its distribution point.
     func makeIssuing(configuration: NationalPKI.Configuration, now: Date) throws(SmartNationError) -> CertificateAuthority {
         let key = P256.Signing.PrivateKey()
         let publicKey = Certificate.PublicKey(key.publicKey)
@@ -60,21 +61,24 @@ struct CertificateAuthority: Sendable {
                 version: .v3, serialNumber: CertificateSerial.random().certificateSerial, publicKey: publicKey,
                 notValidBefore: now, notValidAfter: notAfter, issuer: certificate.subject, subject: subject,
                 signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try Self.authorityExtensions(pathLength: 0, publicKey: publicKey, issuerKeyIdentifier: keyIdentifier),
+                extensions: try Self.authorityExtensions(
+                    pathLength: 0, publicKey: publicKey, issuerKeyIdentifier: keyIdentifier, crlURL: configuration.crlURL(of: .root)),
                 issuerPrivateKey: Certificate.PrivateKey(privateKey))
         }
         return try CertificateAuthority(derEncoded: Self.serialize(issuing), privateKey: key)
     }
 
     private static func authorityExtensions(
-        pathLength: Int, publicKey: Certificate.PublicKey, issuerKeyIdentifier: ArraySlice<UInt8>?
+        pathLength: Int, publicKey: Certificate.PublicKey, issuerKeyIdentifier: ArraySlice<UInt8>?, crlURL: String?
     ) throws -> Certificate.Extensions {
         let ownKeyIdentifier = SubjectKeyIdentifier(hash: publicKey)
+        let distributionPoint = crlURL.map(CertificateProfile.crlDistributionPoint(url:))
         return try Certificate.Extensions {
             Critical(BasicConstraints.isCertificateAuthority(maxPathLength: pathLength))
             Critical(KeyUsage(keyCertSign: true, cRLSign: true))
             ownKeyIdentifier
             AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier ?? ownKeyIdentifier.keyIdentifier)
+            if let distributionPoint { distributionPoint }
         }
     }
 

@@ -6,12 +6,15 @@ import X509
 
 /// The national PKI: a root CA and an issuing CA (P-256), certificates for citizens and devices issued
 /// from PKCS#10 requests, revocation with a CRL reissued on every change, and verification of
-/// citizens' CMS document signatures.
+/// citizens' CMS document signatures. Each CA publishes a CRL (``currentCRL(of:)``): the issuing
+/// CA's lists revoked certificates, the root's the revoked CAs (none), so relying parties can check
+/// the whole chain.
 ///
 /// The CAs are created the first time the PKI is opened and reused afterwards; their private keys are
 /// stored sealed by ``SecretSealer`` (contexts `pki.root`, `pki.issuing`). Only the issuing CA's is
 /// unsealed when the PKI opens, and kept in memory to sign; the root's is in the clear only while the
-/// CAs are first made, never afterwards. (The sealing key itself stays in memory, so this narrows
+/// CAs are first made and while the root's CRL is signed — when it is first asked for, then once
+/// every half of ``Configuration/revocationListValidity`` — and is not kept. (The sealing key itself stays in memory, so this narrows
 /// what a memory disclosure exposes; it does not make the root key safe from one.) Issuing and revoking announce `sg.smartnation.identity.certificate.issued` /
 /// `….revoked` through the identity outbox in the same transaction.
 ///
@@ -37,6 +40,7 @@ public struct NationalPKI: Sendable {
     /// What the certificates say and how long they last.
     public let configuration: Configuration
     private let store: any PKIStore
+    private let sealer: SecretSealer
     private let clock: @Sendable () -> Date
     /// The root CA's certificate, in DER: the trust anchor relying parties install.
     public let rootCertificate: Data
@@ -66,7 +70,7 @@ public struct NationalPKI: Sendable {
             let start = now.addingTimeInterval(-clockSkewAllowance)
             let root = try CertificateAuthority.makeRoot(configuration: configuration, now: start)
             let issuing = try root.makeIssuing(configuration: configuration, now: start)
-            let firstList = try RevocationListBuilder(issuing: issuing).make(
+            let firstList = try RevocationListBuilder(authority: issuing).make(
                 number: 1, thisUpdate: start, nextUpdate: now.addingTimeInterval(configuration.revocationListValidity), entries: [])
             let created = StoredAuthorities(
                 rootCertificate: root.derEncoded, rootSealedKey: sealer.seal(root.privateKey.rawRepresentation, context: "pki.root"),
@@ -76,7 +80,7 @@ public struct NationalPKI: Sendable {
         }
         guard let stored else { preconditionFailure("the CAs were just loaded or stored") }
         return NationalPKI(
-            configuration: configuration, store: store, clock: clock,
+            configuration: configuration, store: store, sealer: sealer, clock: clock,
             rootCertificate: stored.rootCertificate,
             issuing: try unseal(stored.issuingCertificate, key: stored.issuingSealedKey, context: "pki.issuing", sealer: sealer))
     }
@@ -101,11 +105,12 @@ public struct NationalPKI: Sendable {
     }
 
     private init(
-        configuration: Configuration, store: any PKIStore, clock: @escaping @Sendable () -> Date,
+        configuration: Configuration, store: any PKIStore, sealer: SecretSealer, clock: @escaping @Sendable () -> Date,
         rootCertificate: Data, issuing: CertificateAuthority
     ) {
         self.configuration = configuration
         self.store = store
+        self.sealer = sealer
         self.clock = clock
         self.rootCertificate = rootCertificate
         self.issuing = issuing
@@ -235,7 +240,7 @@ public struct NationalPKI: Sendable {
             source: identityEventSource, subject: certificate.subject, time: now)
         return try await store.revoke(
             serialNumber: serial, revocation: CertificateRevocation(date: now, reason: reason), announcing: event,
-            reissue: revocationListMaker(at: now))
+            reissue: revocationListMaker(signedBy: issuing, at: now))
     }
 
     /// Revokes every certificate of this kind and subject not yet revoked — expired ones too: the
@@ -254,20 +259,29 @@ public struct NationalPKI: Sendable {
         return revoked
     }
 
-    /// The issuing CA's current CRL, in DER, as `<crlBaseURL>/issuing.crl` serves it. Reissued (with the
-    /// next number) when half of its validity has passed, so a published CRL is never stale.
-    public func currentCRL() async throws(SmartNationError) -> Data {
+    /// The current CRL of the CA in `role`, in DER, as `<crlBaseURL>/issuing.crl` or `…/root.crl`
+    /// serves it. Reissued (with the next number) when half of its validity has passed, so a published
+    /// CRL is never stale; the root's is first made when first asked for.
+    public func currentCRL(of role: AuthorityRole = .issuing) async throws(SmartNationError) -> Data {
         let now = Self.wholeSeconds(clock())
-        if let list = try await store.revocationList(),
+        if let list = try await store.revocationList(of: role),
             now < list.thisUpdate.addingTimeInterval(Self.clockSkewAllowance + configuration.revocationListValidity / 2), now >= list.thisUpdate
         {
             return list.derEncoded
         }
-        return try await store.reissueRevocationList(revocationListMaker(at: now)).derEncoded
+        let authority: CertificateAuthority
+        switch role {
+        case .issuing:
+            authority = issuing
+        case .root:
+            guard let stored = try await store.authorities() else { preconditionFailure("an open PKI has its CAs stored") }
+            authority = try Self.unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer)
+        }
+        return try await store.reissueRevocationList(of: role, revocationListMaker(signedBy: authority, at: now)).derEncoded
     }
 
-    private func revocationListMaker(at now: Date) -> RevocationListMaker {
-        let builder = RevocationListBuilder(issuing: issuing)
+    private func revocationListMaker(signedBy authority: CertificateAuthority, at now: Date) -> RevocationListMaker {
+        let builder = RevocationListBuilder(authority: authority)
         let thisUpdate = now.addingTimeInterval(-Self.clockSkewAllowance)
         let nextUpdate = now.addingTimeInterval(configuration.revocationListValidity)
         return { number, entries throws(SmartNationError) in

@@ -8,8 +8,9 @@ extension NationalPKI {
         /// One year of 365 days, in seconds.
         public static let year: TimeInterval = 365 * 86_400
 
-        /// Where the CRL is published, without the file name: certificates carry
-        /// `<crlBaseURL>/issuing.crl` as their CRL distribution point.
+        /// Where the CRLs are published, without the file name: certificates carry
+        /// `<crlBaseURL>/issuing.crl` as their CRL distribution point, and the issuing CA's
+        /// certificate `<crlBaseURL>/root.crl`.
         public var crlBaseURL: String
         /// The organisation (O) in every certificate's subject.
         public var organisation: String
@@ -57,8 +58,11 @@ extension NationalPKI {
         }
 
         /// The issuing CA's CRL distribution point, as certificates carry it.
-        public var crlURL: String {
-            (crlBaseURL.hasSuffix("/") ? String(crlBaseURL.dropLast()) : crlBaseURL) + "/issuing.crl"
+        public var crlURL: String { crlURL(of: .issuing) }
+
+        /// Where the CRL of the CA in `role` is published.
+        public func crlURL(of role: AuthorityRole) -> String {
+            (crlBaseURL.hasSuffix("/") ? String(crlBaseURL.dropLast()) : crlBaseURL) + "/" + role.crlFileName
         }
 
         /// How long a certificate of `kind` is valid, in seconds.

@@ -1,13 +1,13 @@
 import Foundation
 import SmartNationCore
 
-/// Where the PKI keeps its CAs, issued certificates and CRL; the SQL is in ``SQLitePKIStore``.
+/// Where the PKI keeps its CAs, issued certificates and CRLs; the SQL is in ``SQLitePKIStore``.
 /// Every change that other platforms care about is stored together with its event (the outbox).
 public protocol PKIStore: AuditTrail {
     /// The root and issuing CAs, if they were created.
     func authorities() async throws(SmartNationError) -> StoredAuthorities?
-    /// Stores newly created CAs and their first CRL, unless CAs are stored already (another process
-    /// opened the PKI first); returns the CAs that are stored afterwards.
+    /// Stores newly created CAs and the issuing CA's first CRL, unless CAs are stored already (another
+    /// process opened the PKI first); returns the CAs that are stored afterwards.
     func createAuthorities(
         _ authorities: StoredAuthorities, firstRevocationList: RevocationList
     ) async throws(SmartNationError) -> StoredAuthorities
@@ -21,18 +21,19 @@ public protocol PKIStore: AuditTrail {
     func certificate(serialNumber: String) async throws(SmartNationError) -> IssuedCertificate?
     /// Every certificate of this kind and subject, newest first.
     func certificates(kind: CertificateKind, subject: String) async throws(SmartNationError) -> [IssuedCertificate]
-    /// In one transaction: marks the certificate revoked, stores the event, and replaces the CRL with
-    /// the one `reissue` makes from the next number and every revoked serial. Throws
+    /// In one transaction: marks the certificate revoked, stores the event, and replaces the issuing
+    /// CA's CRL with the one `reissue` makes from the next number and every revoked serial. Throws
     /// ``SmartNationError/Code/identityPKICertificateNotFound`` or
     /// ``SmartNationError/Code/identityPKICertificateRevoked`` and changes nothing when it cannot.
     func revoke(
         serialNumber: String, revocation: CertificateRevocation, announcing event: CloudEvent,
         reissue: @escaping RevocationListMaker
     ) async throws(SmartNationError) -> IssuedCertificate
-    /// The current CRL, if one was stored.
-    func revocationList() async throws(SmartNationError) -> RevocationList?
-    /// Replaces the CRL with the one `reissue` makes from the next number and every revoked serial.
-    func reissueRevocationList(_ reissue: @escaping RevocationListMaker) async throws(SmartNationError) -> RevocationList
+    /// The current CRL of the CA in `role`, if one was stored.
+    func revocationList(of role: AuthorityRole) async throws(SmartNationError) -> RevocationList?
+    /// Replaces the CRL of the CA in `role` with the one `reissue` makes from the next number and the
+    /// serials that CA revoked: every revoked certificate for the issuing CA, none for the root.
+    func reissueRevocationList(of role: AuthorityRole, _ reissue: @escaping RevocationListMaker) async throws(SmartNationError) -> RevocationList
 }
 
 /// Makes a CRL numbered `number` listing `entries`; the store calls it inside its transaction.

@@ -2,7 +2,8 @@ import COpenSSL
 import Foundation
 import SmartNationCore
 
-/// A certificate revocation list as the PKI keeps it: RFC 5280 v2 CRL in DER, signed by the issuing CA.
+/// A certificate revocation list as the PKI keeps it: RFC 5280 v2 CRL in DER, signed by the CA whose
+/// revocations it lists.
 public struct RevocationList: Sendable, Hashable {
     /// The `cRLNumber` extension: grows by one with every CRL issued.
     public var number: Int64
@@ -31,15 +32,15 @@ public struct RevokedSerial: Sendable, Hashable {
 
 /// Builds and signs CRLs with OpenSSL (swift-certificates has no CRL type).
 struct RevocationListBuilder: Sendable {
-    /// The issuing CA, whose key signs the CRL.
-    let issuing: CertificateAuthority
+    /// The CA whose key signs the CRL and whose name it is issued under.
+    let authority: CertificateAuthority
 
     /// A CRL numbered `number`, valid from `thisUpdate` to `nextUpdate`, listing `entries`, with the
-    /// issuing CA's key identifier as authority key identifier.
+    /// CA's key identifier as authority key identifier.
     func make(number: Int64, thisUpdate: Date, nextUpdate: Date, entries: [RevokedSerial]) throws(SmartNationError) -> RevocationList {
         precondition(number > 0 && thisUpdate < nextUpdate, "a CRL has a positive number and a forward validity")
-        let issuer = try OpenSSLCertificate(derEncoded: issuing.derEncoded)
-        let issuerKey = try OpenSSLPrivateKey(issuing.privateKey)
+        let issuer = try OpenSSLCertificate(derEncoded: authority.derEncoded)
+        let issuerKey = try OpenSSLPrivateKey(authority.privateKey)
         guard let crl = X509_CRL_new() else { throw OpenSSLFailure.error("X509_CRL_new") }
         defer { X509_CRL_free(crl) }
         guard X509_CRL_set_version(crl, Int(X509_CRL_VERSION_2)) == 1,
@@ -97,7 +98,7 @@ struct RevocationListBuilder: Sendable {
             X509_CRL_add1_ext_i2d(crl, NID_crl_number, crlNumber, 0, 0) == 1
         else { throw OpenSSLFailure.error("X509_CRL_add1_ext_i2d(crlNumber)") }
         guard let keyIdentifier = X509_get0_subject_key_id(issuer.pointer) else {
-            throw SmartNationError(.identityPKIInternal, parameters: ["reason": "the issuing CA has no subject key identifier"], httpStatus: 500)
+            throw SmartNationError(.identityPKIInternal, parameters: ["reason": "the CA has no subject key identifier"], httpStatus: 500)
         }
         guard let authorityKey = AUTHORITY_KEYID_new() else { throw OpenSSLFailure.error("AUTHORITY_KEYID_new") }
         defer { AUTHORITY_KEYID_free(authorityKey) }

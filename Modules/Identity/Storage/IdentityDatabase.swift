@@ -185,6 +185,22 @@ public enum IdentityDatabase {
             // Challenges issued before the upgrade are answered as unknown: the device asks again.
             try db.execute(sql: "DROP TABLE device_challenge")
         }
+        migrator.registerMigration("identity v22: a CRL per certificate authority") { db in
+            // The root publishes a CRL of its own beside the issuing CA's (`AuthorityRole`); the
+            // issuing CA's list, until now the only one, keeps its number.
+            try db.execute(sql: """
+                CREATE TABLE pki_authority_crl (
+                    role TEXT PRIMARY KEY CHECK (role IN ('root', 'issuing')),
+                    number INTEGER NOT NULL CHECK (number > 0),
+                    this_update REAL NOT NULL,
+                    next_update REAL NOT NULL,
+                    crl BLOB NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO pki_authority_crl (role, number, this_update, next_update, crl)
+                    SELECT 'issuing', number, this_update, next_update, crl FROM pki_crl;
+                DROP TABLE pki_crl;
+                """)
+        }
         return migrator
     }
 }

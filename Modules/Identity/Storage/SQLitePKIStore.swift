@@ -12,7 +12,7 @@ public struct SQLitePKIStore: PKIStore {
     }
 
     /// Adds the PKI's tables: the CAs (certificate and sealed key per role), issued certificates, and
-    /// the single current CRL with its number.
+    /// the current CRL with its number (since identity v22, one per CA: `pki_authority_crl`).
     static func registerMigrations(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("identity v6: national PKI") { db in
             try db.execute(
@@ -61,12 +61,7 @@ public struct SQLitePKIStore: PKIStore {
                 let insert = "INSERT INTO pki_authority (role, certificate, sealed_private_key) VALUES (?, ?, ?)"
                 try db.execute(sql: insert, arguments: ["root", authorities.rootCertificate, authorities.rootSealedKey])
                 try db.execute(sql: insert, arguments: ["issuing", authorities.issuingCertificate, authorities.issuingSealedKey])
-                try db.execute(
-                    sql: "INSERT INTO pki_crl (id, number, this_update, next_update, crl) VALUES (1, ?, ?, ?, ?)",
-                    arguments: [
-                        firstRevocationList.number, firstRevocationList.thisUpdate.timeIntervalSince1970,
-                        firstRevocationList.nextUpdate.timeIntervalSince1970, firstRevocationList.derEncoded,
-                    ])
+                try Self.store(firstRevocationList, of: .issuing, db)
                 return authorities
             }
         } catch {
@@ -154,7 +149,7 @@ public struct SQLitePKIStore: PKIStore {
                     sql: "UPDATE pki_certificate SET revoked_at = ?, revocation_reason = ? WHERE serial = ?",
                     arguments: [revocation.date.timeIntervalSince1970, revocation.reason.rawValue, serialNumber])
                 try Outbox.enqueue(event, in: db)
-                try Self.reissue(reissue, db)
+                try Self.reissue(of: .issuing, reissue, db)
                 certificate.revocation = revocation
                 return certificate
             }
@@ -163,10 +158,10 @@ public struct SQLitePKIStore: PKIStore {
         }
     }
 
-    public func revocationList() async throws(SmartNationError) -> RevocationList? {
+    public func revocationList(of role: AuthorityRole) async throws(SmartNationError) -> RevocationList? {
         do {
             return try await database.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM pki_crl WHERE id = 1").map { row in
+                try Row.fetchOne(db, sql: "SELECT * FROM pki_authority_crl WHERE role = ?", arguments: [role.rawValue]).map { row in
                     RevocationList(
                         number: row["number"], thisUpdate: Date(timeIntervalSince1970: row["this_update"]),
                         nextUpdate: Date(timeIntervalSince1970: row["next_update"]), derEncoded: row["crl"])
@@ -177,34 +172,46 @@ public struct SQLitePKIStore: PKIStore {
         }
     }
 
-    public func reissueRevocationList(_ reissue: @escaping RevocationListMaker) async throws(SmartNationError) -> RevocationList {
+    public func reissueRevocationList(
+        of role: AuthorityRole, _ reissue: @escaping RevocationListMaker
+    ) async throws(SmartNationError) -> RevocationList {
         do {
-            return try await database.write { db in try Self.reissue(reissue, db) }
+            return try await database.write { db in try Self.reissue(of: role, reissue, db) }
         } catch {
             throw SmartNationError.storage(error)
         }
     }
 
     @discardableResult
-    private static func reissue(_ make: RevocationListMaker, _ db: Database) throws -> RevocationList {
-        let previous = try Int64.fetchOne(db, sql: "SELECT number FROM pki_crl WHERE id = 1") ?? 0
-        let entries = try Row.fetchAll(
-            db, sql: "SELECT serial, revoked_at, revocation_reason FROM pki_certificate WHERE revoked_at IS NOT NULL ORDER BY serial"
-        ).map { row in
-            RevokedSerial(
-                serialNumber: row["serial"], date: Date(timeIntervalSince1970: row["revoked_at"]),
-                reason: RevocationReason(rawValue: row["revocation_reason"]) ?? .unspecified)
+    private static func reissue(of role: AuthorityRole, _ make: RevocationListMaker, _ db: Database) throws -> RevocationList {
+        let previous = try Int64.fetchOne(db, sql: "SELECT number FROM pki_authority_crl WHERE role = ?", arguments: [role.rawValue]) ?? 0
+        let entries: [RevokedSerial]
+        switch role {
+        case .root:
+            entries = []
+        case .issuing:
+            entries = try Row.fetchAll(
+                db, sql: "SELECT serial, revoked_at, revocation_reason FROM pki_certificate WHERE revoked_at IS NOT NULL ORDER BY serial"
+            ).map { row in
+                RevokedSerial(
+                    serialNumber: row["serial"], date: Date(timeIntervalSince1970: row["revoked_at"]),
+                    reason: RevocationReason(rawValue: row["revocation_reason"]) ?? .unspecified)
+            }
         }
         let list = try make(previous + 1, entries)
         precondition(list.number == previous + 1, "a reissued CRL takes the next number")
+        try store(list, of: role, db)
+        return list
+    }
+
+    private static func store(_ list: RevocationList, of role: AuthorityRole, _ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO pki_crl (id, number, this_update, next_update, crl) VALUES (1, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET number = excluded.number, this_update = excluded.this_update,
+                INSERT INTO pki_authority_crl (role, number, this_update, next_update, crl) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (role) DO UPDATE SET number = excluded.number, this_update = excluded.this_update,
                     next_update = excluded.next_update, crl = excluded.crl
                 """,
-            arguments: [list.number, list.thisUpdate.timeIntervalSince1970, list.nextUpdate.timeIntervalSince1970, list.derEncoded])
-        return list
+            arguments: [role.rawValue, list.number, list.thisUpdate.timeIntervalSince1970, list.nextUpdate.timeIntervalSince1970, list.derEncoded])
     }
 
     private static func authorities(_ db: Database) throws -> StoredAuthorities? {
