@@ -231,6 +231,47 @@ struct DeviceKeyRegistryTests {
         #expect(try await fixture.answer(challenge, signingWith: key) == .verified(subject: fixture.subject), "the real one still answers")
     }
 
+    @Test("a wrong signature spends nothing and logs nothing: the device's right one still logs in with the same challenge, once")
+    func wrongAnswersSpendNothing() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = try await fixture.registerPhone()
+        let challenge = try fixture.phoneChallenge()
+        #expect(try await fixture.answer(challenge, signingWith: P256.Signing.PrivateKey(), from: "203.0.113.9") == .badSignature)
+        #expect(try await fixture.devices.login(nonce: challenge.nonce, signature: Data("not DER".utf8), clientAddress: "203.0.113.9") == .badSignature)
+        #expect(try await fixture.spentChallengeCount() == 0)
+        #expect(try await fixture.answer(challenge, signingWith: key) == .verified(subject: fixture.subject))
+        #expect(try await fixture.answer(challenge, signingWith: key) == .replayed)
+        #expect(try await fixture.spentChallengeCount() == 1)
+    }
+
+    @Test("nonces made under the platform's key but malformed inside, or expiring further ahead than any it issues, are unknown challenges")
+    func malformedBodiesUnderTheKey() async throws {
+        let fixture = try await DeviceFixture.make()
+        defer { fixture.remove() }
+        let key = try await fixture.registerPhone()
+        let macKey = fixture.sealer.derivedKey(for: "device-challenge")
+        func nonce(expiry: UInt64, deviceIDLength: Int? = nil, deviceID: [UInt8] = Array("phone".utf8), purpose: [UInt8] = Array("login".utf8)) -> String {
+            var body: [UInt8] = [1] + (0..<8).map { UInt8(truncatingIfNeeded: expiry >> (8 * (7 - $0))) } + Array(repeating: 7, count: 16)
+            body.append(UInt8(deviceIDLength ?? deviceID.count))
+            body += deviceID + purpose
+            return Data(body + Array(HMAC<SHA256>.authenticationCode(for: Data(body), using: macKey).prefix(16))).base64URLEncoded
+        }
+        let now = UInt64(fixture.clock.now.timeIntervalSince1970)
+        let wellFormed = nonce(expiry: now + 60)
+        let malformed = [
+            nonce(expiry: now + 60, deviceIDLength: 200), nonce(expiry: now + 60, deviceIDLength: 10),
+            nonce(expiry: now + 60, purpose: []), nonce(expiry: now + 60, deviceID: [0xC3, 0x28]),
+            nonce(expiry: UInt64(Int64.max)), nonce(expiry: UInt64.max), nonce(expiry: now + 3_600),
+        ]
+        for (index, forged) in malformed.enumerated() {
+            let challenge = DeviceChallenge(nonce: forged, deviceID: "phone", purpose: "login", expiresAt: fixture.clock.now)
+            #expect(try await fixture.answer(challenge, signingWith: key, from: "203.0.113.\(index)") == .unknownChallenge, "\(index)")
+        }
+        let honest = DeviceChallenge(nonce: wellFormed, deviceID: "phone", purpose: "login", expiresAt: Date(timeIntervalSince1970: TimeInterval(now + 60)))
+        #expect(try await fixture.answer(honest, signingWith: key) == .verified(subject: fixture.subject), "the same construction, well formed, is accepted")
+    }
+
     @Test("a challenge is spent by its random part: another spelling of the same nonce is a replay")
     func otherSpellingIsAReplay() async throws {
         let fixture = try await DeviceFixture.make()

@@ -11,15 +11,20 @@ import SmartNationCore
 /// before it, under a key derived from the platform's sealing key. So a nonce cannot be made or
 /// altered without that key, and the server learns the device, purpose and expiry back from it.
 /// Issuing stores nothing, so no number of requests for challenges — from however many addresses —
-/// fills a table or pushes out the owner's challenge; once answered, a challenge's random part is
-/// logged as spent until it expires (``DeviceKeyStore/spend(challengeID:expiresAt:)``).
+/// fills a table or pushes out the owner's challenge; once answered with a right signature, a
+/// challenge's random part is logged as spent until it expires
+/// (``DeviceKeyStore/spend(challengeID:expiresAt:)``).
 struct DeviceChallengeAuthenticator: Sendable {
     private static let formatVersion: UInt8 = 1
     private static let randomByteCount = 16
     private static let tagByteCount = 16
-    /// The longest nonce this format makes: 64-byte device id and 64-byte purpose, 170 bytes in
-    /// base64url. Longer text is refused before it is decoded.
+    /// The longest nonce this format makes: a 64-byte device id and a 64-byte purpose, 170 bytes,
+    /// 227 characters in base64url. Longer text is refused before it is decoded.
     static let nonceLengthMax = (1 + 8 + randomByteCount + 1 + 64 + 64 + tagByteCount) * 4 / 3 + 1
+
+    /// The latest expiry a nonce may carry (about the year 36,800): later ones could not be turned into
+    /// a `Date` and back without loss. Only a nonce made under the key can carry one.
+    private static let expiryMax: UInt64 = 1 << 40
 
     private let key: SymmetricKey
 
@@ -28,8 +33,10 @@ struct DeviceChallengeAuthenticator: Sendable {
         key = sealer.derivedKey(for: "device-challenge")
     }
 
-    /// A new challenge for `deviceID` and `purpose`, answerable until `expiresAt` (whole seconds).
+    /// A new challenge for `deviceID` and `purpose` (each at most 64 bytes), answerable until
+    /// `expiresAt` (whole seconds).
     func issue(deviceID: String, purpose: String, expiresAt: Date) -> DeviceChallenge {
+        precondition(deviceID.utf8.count <= 64 && purpose.utf8.count <= 64, "the registry checks ids and purposes first")
         let expiry = UInt64(max(0, expiresAt.timeIntervalSince1970.rounded(.down)))
         var body: [UInt8] = [Self.formatVersion]
         body += (0..<8).map { UInt8(truncatingIfNeeded: expiry >> (8 * (7 - $0))) }
@@ -52,7 +59,7 @@ struct DeviceChallengeAuthenticator: Sendable {
         let randomPart = body[9..<(9 + Self.randomByteCount)]
         let idLength = Int(body[9 + Self.randomByteCount])
         let idStart = 10 + Self.randomByteCount
-        guard body.count > idStart + idLength, expiry <= UInt64(Int64.max),
+        guard body.count > idStart + idLength, expiry <= Self.expiryMax,
               let deviceID = String(validating: body[idStart..<(idStart + idLength)], as: UTF8.self),
               let purpose = String(validating: body[(idStart + idLength)...], as: UTF8.self)
         else { return nil }

@@ -21,7 +21,9 @@ public struct DeviceKey: Sendable, Hashable {
 
 /// What a device signs to log in: a random nonce bound to the device, the purpose and an expiry.
 public struct DeviceChallenge: Sendable, Hashable {
-    /// 32 random bytes, base64url without padding.
+    /// The challenge itself, base64url without padding, at most 227 characters: 16 random bytes with
+    /// the device id, purpose and expiry, authenticated under the platform's key.
+    /// Opaque to the device, which signs ``signedBytes``.
     public let nonce: String
     /// The device that must sign it.
     public let deviceID: String

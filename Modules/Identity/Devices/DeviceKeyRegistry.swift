@@ -17,8 +17,8 @@ public struct DeviceKeyRegistry: Sendable {
 
     /// Creates a registry over `store`, recording every device login in `auditTrail` and locking out
     /// client addresses that keep failing (`throttle`). Challenges are authenticated under a key
-    /// derived from `sealer`'s, so a challenge issued before a restart is still answered after it;
-    /// `clock` gives the current time.
+    /// derived from `sealer`'s, so a challenge issued before a restart is still answered after it
+    /// when the daemon keeps its `identity.secret_key`; `clock` gives the current time.
     public init(
         store: any DeviceKeyStore, sealer: SecretSealer, auditTrail: any AuditTrail, throttle: LoginThrottle,
         clock: @escaping @Sendable () -> Date = Date.init
@@ -110,12 +110,16 @@ public struct DeviceKeyRegistry: Sendable {
             deviceID: deviceID, purpose: purpose, expiresAt: Date(timeIntervalSince1970: clock().timeIntervalSince1970 + Self.challengeLifetime))
     }
 
-    /// Checks a device's answer: the challenge must be one this platform issued, unexpired, unused,
-    /// issued for ``DeviceChallenge/loginPurpose``, and the DER-encoded ECDSA signature over
-    /// ``DeviceChallenge/signedBytes`` must verify against its device's key; a right signature by a
-    /// revoked device's key is ``DeviceLoginOutcome/deviceNotActive``. An unexpired challenge is
-    /// spent whatever the outcome, so a failed answer cannot be retried. Every outcome is recorded
-    /// as `login.succeeded` (method `hwk`) or `login.failed`. Failed answers count against the client
+    /// Checks a device's answer: the challenge must be one this platform issued, unexpired, the
+    /// DER-encoded ECDSA signature over ``DeviceChallenge/signedBytes`` must verify against its
+    /// device's key, and the challenge must be issued for ``DeviceChallenge/loginPurpose`` and not
+    /// used before; a right signature by a revoked device's key is
+    /// ``DeviceLoginOutcome/deviceNotActive``. The first right signature spends the challenge; a wrong
+    /// one spends nothing and writes nothing but its failure — a signature cannot be guessed, so
+    /// there is nothing to gain by retrying, and spending on wrong answers would let anyone fill the
+    /// log. Without the device's key every outcome past the nonce is
+    /// ``DeviceLoginOutcome/badSignature``, in the same time whether or not a device has the id.
+    /// Every outcome is recorded as `login.succeeded` (method `hwk`) or `login.failed`. Failed answers count against the client
     /// address; past the throttle's free failures it is locked out for a doubling time
     /// (``DeviceLoginOutcome/lockedOut(until:)``), whatever it sends. They do not count against the
     /// device: an ECDSA signature cannot be guessed, so a count there would only let anyone who
@@ -154,16 +158,28 @@ public struct DeviceKeyRegistry: Sendable {
     }
 
     private func check(nonce: String, signature: Data) async throws(SmartNationError) -> (DeviceLoginOutcome, subject: String?) {
-        guard let (challenge, challengeID) = challenges.open(nonce: nonce) else { return (.unknownChallenge, nil) }
+        let now = clock()
+        guard let (challenge, challengeID) = challenges.open(nonce: nonce),
+              challenge.expiresAt <= now.addingTimeInterval(Self.challengeLifetime + Self.clockStepAllowance)
+        else { return (.unknownChallenge, nil) }
         let key = try await store.key(deviceID: challenge.deviceID)
-        guard clock() <= challenge.expiresAt else { return (.expired, key?.subject) }
-        guard try await store.spend(challengeID: challengeID, expiresAt: challenge.expiresAt) else { return (.replayed, key?.subject) }
-        guard challenge.purpose == DeviceChallenge.loginPurpose else { return (.otherPurpose, key?.subject) }
-        guard let key, let publicKey = try? P256.Signing.PublicKey(x963Representation: key.publicKey),
-              let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature),
-              publicKey.isValidSignature(ecdsa, for: challenge.signedBytes)
+        guard now <= challenge.expiresAt else { return (.expired, key?.subject) }
+        // An id no device has is checked against a key nobody holds, so that it fails as any wrong
+        // signature does, in the same time.
+        let publicKey = key.flatMap { try? P256.Signing.PublicKey(x963Representation: $0.publicKey) } ?? Self.keyNobodyHolds
+        guard let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: signature),
+              publicKey.isValidSignature(ecdsa, for: challenge.signedBytes), let key
         else { return (.badSignature, key?.subject) }
+        guard challenge.purpose == DeviceChallenge.loginPurpose else { return (.otherPurpose, key.subject) }
+        guard try await store.spend(challengeID: challengeID, expiresAt: challenge.expiresAt) else { return (.replayed, key.subject) }
         guard key.revokedAt == nil else { return (.deviceNotActive, key.subject) }
         return (.verified(subject: key.subject), key.subject)
     }
+
+    /// How far the clock may have stepped back since a challenge was issued: a nonce expiring later
+    /// than a new one would, by more than this, was made under a wrong clock and is refused as unknown.
+    private static let clockStepAllowance: TimeInterval = 300
+
+    /// The public half of a key made at start and thrown away: no signature verifies against it.
+    private static let keyNobodyHolds = P256.Signing.PrivateKey().publicKey
 }

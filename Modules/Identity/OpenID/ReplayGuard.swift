@@ -3,6 +3,8 @@ import GRDB
 import SmartNationCore
 
 /// A single-use value — a client assertion's or a DPoP proof's `jti` — to remember until it expires.
+/// (Answered device challenges share the durable log, under `device-challenge:<random part>`,
+/// through ``ReplayGuard/log(_:expiresAt:in:)``.)
 struct SingleUseKey: Sendable {
     /// The value, prefixed with what it is and whose (`assertion:<client>:<jti>`, `dpop:<jkt>:<jti>`).
     let key: String
