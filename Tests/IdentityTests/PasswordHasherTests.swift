@@ -48,6 +48,22 @@ struct PasswordHasherTests {
         #expect(strongerHasher.verify("wrong horse battery staple", against: stored) == .doesNotMatch)
     }
 
+    @Test("a wrong password against a hash of a lower cost takes as long as against one of the current cost, as the decoy for an unknown identifier does")
+    func failuresAtALowerCostArePadded() throws {
+        let current = PasswordHasher(unsafeTestingRounds: 300_000)
+        let old = try PasswordHasher(unsafeTestingRounds: 1).hash("correct horse battery staple")
+        let decoy = try current.hash("a decoy nobody types")
+        #expect(current.paddingRounds(afterFailureAt: 1) == 299_999)
+        #expect(current.paddingRounds(afterFailureAt: 300_000) == 0)
+        #expect(current.paddingRounds(afterFailureAt: 600_000) == 0)
+        let clock = ContinuousClock()
+        let againstOld = clock.measure { #expect(current.verify("wrong horse battery staple", against: old) == .doesNotMatch) }
+        let againstDecoy = clock.measure { #expect(current.verify("wrong horse battery staple", against: decoy) == .doesNotMatch) }
+        // Unpadded, the 1-round hash would answer some 100,000 times sooner; padded, the two are alike.
+        #expect(againstOld > againstDecoy / 4, "\(againstOld) against \(againstDecoy)")
+        #expect(current.verify("correct horse battery staple", against: old) == .matches(needsRehash: true))
+    }
+
     @Test("two hashes of one password differ because each has its own salt")
     func saltsDiffer() throws {
         let first = try hasher.hash("correct horse battery staple")

@@ -75,15 +75,31 @@ public struct PasswordHasher: Sendable {
     /// Checks a password against a stored form made by ``hash(_:)``, with any cost.
     ///
     /// Returns ``PasswordVerification/unreadable`` for a malformed stored form and
-    /// ``PasswordVerification/doesNotMatch`` for a wrong or overlong password.
+    /// ``PasswordVerification/doesNotMatch`` for a wrong or overlong password. A wrong password
+    /// against a form made at a lower cost than this hasher's costs what one at this cost does
+    /// (``paddingRounds(afterFailureAt:)``): a login for an identifier with no account is checked
+    /// against a decoy at this cost, and a citizen whose hash predates a raised cost must not answer
+    /// sooner.
     public func verify(_ password: String, against stored: String) -> PasswordVerification {
         guard let parsed = StoredPasswordHash(parsing: stored) else { return .unreadable }
         guard let passwordBytes = Self.normalisedBytes(password) else { return .doesNotMatch }
         guard let derived = try? Self.deriveKey(passwordBytes, salt: parsed.salt, rounds: parsed.rounds) else {
             return .unreadable
         }
-        guard constantTimeEquals(derived, parsed.hash) else { return .doesNotMatch }
+        guard constantTimeEquals(derived, parsed.hash) else {
+            let padding = paddingRounds(afterFailureAt: parsed.rounds)
+            if padding > 0 { _ = try? Self.deriveKey(passwordBytes, salt: parsed.salt, rounds: padding) }
+            return .doesNotMatch
+        }
         return .matches(needsRehash: parsed.rounds != rounds)
+    }
+
+    /// The rounds a failed verification of a form made at `storedRounds` runs beyond its own, so that
+    /// it costs what one at this hasher's cost does: the difference when the form's cost is lower,
+    /// otherwise none. (A form at a higher cost, from before the cost was lowered, still answers later
+    /// than the decoy until its citizen logs in and it is rehashed.)
+    func paddingRounds(afterFailureAt storedRounds: Int) -> Int {
+        max(0, rounds - storedRounds)
     }
 
     /// Derives the PBKDF2-HMAC-SHA256 key. Costs from ``roundsMin`` up go through swift-crypto's
