@@ -30,7 +30,8 @@ public struct IdentityPlatform: Sendable {
     /// - Parameters:
     ///   - sealer: seals TOTP secrets, signing keys and CA keys at rest.
     ///   - issuer: the OpenID issuer identifier, the daemon's public base URL; certificates name
-    ///     `<issuer>/pki/crl/issuing.crl` as their CRL distribution point.
+    ///     `<issuer>/pki/crl/issuing.crl` as their CRL distribution point, and the issuing CA's
+    ///     certificate the root's CRL, `<issuer>/pki/crl/root.crl`.
     ///   - allowsDevelopmentClients: whether OpenID clients may authenticate with a client secret
     ///     (``OpenIDSettings/allowsDevelopmentClients``); off in production.
     ///   - passwordHasher: the cost new password hashes are made with; a password stored at another

@@ -46,6 +46,7 @@ struct PKIAuthorityTests {
         #expect(try issuing.extensions.authorityKeyIdentifier?.keyIdentifier == rootKeyIdentifier)
         let distributionPoint = issuing.extensions.first { $0.oid == [2, 5, 29, 31] }
         #expect(distributionPoint.map { Data($0.value).range(of: Data("http://127.0.0.1:8080/pki/crl/root.crl".utf8)) != nil } == true)
+        #expect(distributionPoint?.critical == false)
         #expect(root.extensions.first { $0.oid == [2, 5, 29, 31] } == nil, "a trust anchor is not checked against a CRL")
     }
 

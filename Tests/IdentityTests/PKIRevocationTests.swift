@@ -41,6 +41,19 @@ struct PKIRevocationTests {
         #expect(aged.revokedSerials.isEmpty)
     }
 
+    @Test("concurrent first requests for the root's CRL make one, numbered 1, and all answer with it")
+    func concurrentFirstRootRevocationList() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let pki = fixture.pki
+        let answers = try await withThrowingTaskGroup(of: Data.self) { group in
+            for _ in 0..<8 { group.addTask { try await pki.currentCRL(of: .root) } }
+            return try await group.reduce(into: Set<Data>()) { $0.insert($1) }
+        }
+        #expect(answers.count == 1)
+        #expect(try ParsedRevocationList(try #require(answers.first), issuer: pki.rootCertificate).number == 1)
+    }
+
     @Test("revoking puts the serial and reason on a new CRL with a higher number, and announces it")
     func revokeListsSerial() async throws {
         let fixture = try await PKIFixture.make()

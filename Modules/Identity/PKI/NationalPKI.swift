@@ -12,9 +12,10 @@ import X509
 ///
 /// The CAs are created the first time the PKI is opened and reused afterwards; their private keys are
 /// stored sealed by ``SecretSealer`` (contexts `pki.root`, `pki.issuing`). Only the issuing CA's is
-/// unsealed when the PKI opens, and kept in memory to sign; the root's is in the clear only while the
-/// CAs are first made and while the root's CRL is signed — when it is first asked for, then once
-/// every half of ``Configuration/revocationListValidity`` — and is not kept. (The sealing key itself stays in memory, so this narrows
+/// unsealed when the PKI opens, and kept in memory to sign; the root's is unsealed only while the
+/// CAs are first made and while the root's CRL is signed — on a request for it when none is stored
+/// or the stored one is past half of ``Configuration/revocationListValidity`` — and is not kept
+/// beyond that signing. (The sealing key itself stays in memory, so this narrows
 /// what a memory disclosure exposes; it does not make the root key safe from one.) Issuing and revoking announce `sg.smartnation.identity.certificate.issued` /
 /// `….revoked` through the identity outbox in the same transaction.
 ///
@@ -240,7 +241,7 @@ public struct NationalPKI: Sendable {
             source: identityEventSource, subject: certificate.subject, time: now)
         return try await store.revoke(
             serialNumber: serial, revocation: CertificateRevocation(date: now, reason: reason), announcing: event,
-            reissue: revocationListMaker(signedBy: issuing, at: now))
+            reissue: revocationListMaker(signedBy: { [issuing] in issuing }, at: now))
     }
 
     /// Revokes every certificate of this kind and subject not yet revoked — expired ones too: the
@@ -261,31 +262,39 @@ public struct NationalPKI: Sendable {
 
     /// The current CRL of the CA in `role`, in DER, as `<crlBaseURL>/issuing.crl` or `…/root.crl`
     /// serves it. Reissued (with the next number) when half of its validity has passed, so a published
-    /// CRL is never stale; the root's is first made when first asked for.
+    /// CRL is never stale; the root's is first made when first asked for. Of concurrent requests
+    /// that find it due, one reissues it and the others answer with that one: the store checks
+    /// again in its transaction, and the root's key is unsealed there, only when it signs.
     public func currentCRL(of role: AuthorityRole = .issuing) async throws(SmartNationError) -> Data {
         let now = Self.wholeSeconds(clock())
-        if let list = try await store.revocationList(of: role),
-            now < list.thisUpdate.addingTimeInterval(Self.clockSkewAllowance + configuration.revocationListValidity / 2), now >= list.thisUpdate
-        {
-            return list.derEncoded
+        let reissueAfter = Self.clockSkewAllowance + configuration.revocationListValidity / 2
+        let isCurrent: @Sendable (RevocationList) -> Bool = { list in
+            now < list.thisUpdate.addingTimeInterval(reissueAfter) && now >= list.thisUpdate
         }
-        let authority: CertificateAuthority
+        if let list = try await store.revocationList(of: role), isCurrent(list) { return list.derEncoded }
+        let signer: @Sendable () throws(SmartNationError) -> CertificateAuthority
         switch role {
         case .issuing:
-            authority = issuing
+            let issuing = issuing
+            signer = { issuing }
         case .root:
             guard let stored = try await store.authorities() else { preconditionFailure("an open PKI has its CAs stored") }
-            authority = try Self.unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer)
+            let sealer = sealer
+            signer = { () throws(SmartNationError) in
+                try Self.unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer)
+            }
         }
-        return try await store.reissueRevocationList(of: role, revocationListMaker(signedBy: authority, at: now)).derEncoded
+        return try await store.reissueRevocationList(of: role, unlessCurrent: isCurrent, revocationListMaker(signedBy: signer, at: now))
+            .derEncoded
     }
 
-    private func revocationListMaker(signedBy authority: CertificateAuthority, at now: Date) -> RevocationListMaker {
-        let builder = RevocationListBuilder(authority: authority)
+    private func revocationListMaker(
+        signedBy signer: @escaping @Sendable () throws(SmartNationError) -> CertificateAuthority, at now: Date
+    ) -> RevocationListMaker {
         let thisUpdate = now.addingTimeInterval(-Self.clockSkewAllowance)
         let nextUpdate = now.addingTimeInterval(configuration.revocationListValidity)
         return { number, entries throws(SmartNationError) in
-            try builder.make(number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, entries: entries)
+            try RevocationListBuilder(authority: try signer()).make(number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, entries: entries)
         }
     }
 

@@ -32,8 +32,13 @@ public protocol PKIStore: AuditTrail {
     /// The current CRL of the CA in `role`, if one was stored.
     func revocationList(of role: AuthorityRole) async throws(SmartNationError) -> RevocationList?
     /// Replaces the CRL of the CA in `role` with the one `reissue` makes from the next number and the
-    /// serials that CA revoked: every revoked certificate for the issuing CA, none for the root.
-    func reissueRevocationList(of role: AuthorityRole, _ reissue: @escaping RevocationListMaker) async throws(SmartNationError) -> RevocationList
+    /// serials that CA revoked (every revoked certificate for the issuing CA, none for the root) —
+    /// unless the stored one is current by `isCurrent`, checked in the same transaction: then it is
+    /// returned and `reissue` is not called, so concurrent reissues make one CRL.
+    func reissueRevocationList(
+        of role: AuthorityRole, unlessCurrent isCurrent: @escaping @Sendable (RevocationList) -> Bool,
+        _ reissue: @escaping RevocationListMaker
+    ) async throws(SmartNationError) -> RevocationList
 }
 
 /// Makes a CRL numbered `number` listing `entries`; the store calls it inside its transaction.

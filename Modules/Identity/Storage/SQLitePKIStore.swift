@@ -160,23 +160,29 @@ public struct SQLitePKIStore: PKIStore {
 
     public func revocationList(of role: AuthorityRole) async throws(SmartNationError) -> RevocationList? {
         do {
-            return try await database.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM pki_authority_crl WHERE role = ?", arguments: [role.rawValue]).map { row in
-                    RevocationList(
-                        number: row["number"], thisUpdate: Date(timeIntervalSince1970: row["this_update"]),
-                        nextUpdate: Date(timeIntervalSince1970: row["next_update"]), derEncoded: row["crl"])
-                }
-            }
+            return try await database.read { db in try Self.revocationList(of: role, db) }
         } catch {
             throw SmartNationError.storage(error)
         }
     }
 
+    private static func revocationList(of role: AuthorityRole, _ db: Database) throws -> RevocationList? {
+        try Row.fetchOne(db, sql: "SELECT * FROM pki_authority_crl WHERE role = ?", arguments: [role.rawValue]).map { row in
+            RevocationList(
+                number: row["number"], thisUpdate: Date(timeIntervalSince1970: row["this_update"]),
+                nextUpdate: Date(timeIntervalSince1970: row["next_update"]), derEncoded: row["crl"])
+        }
+    }
+
     public func reissueRevocationList(
-        of role: AuthorityRole, _ reissue: @escaping RevocationListMaker
+        of role: AuthorityRole, unlessCurrent isCurrent: @escaping @Sendable (RevocationList) -> Bool,
+        _ reissue: @escaping RevocationListMaker
     ) async throws(SmartNationError) -> RevocationList {
         do {
-            return try await database.write { db in try Self.reissue(of: role, reissue, db) }
+            return try await database.write { db in
+                if let current = try Self.revocationList(of: role, db), isCurrent(current) { return current }
+                return try Self.reissue(of: role, reissue, db)
+            }
         } catch {
             throw SmartNationError.storage(error)
         }
