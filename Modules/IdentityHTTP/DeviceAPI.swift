@@ -19,8 +19,9 @@ import SmartNationHTTP
 ///   malformed. Nothing is stored and no device looked up (``DeviceKeyRegistry/challenge(deviceID:purpose:)``),
 ///   so the answer is the same whether or not a device has the id.
 /// - `POST /device-sessions`: `{"nonce", "signature"}`, the signature ECDSA P-256 SHA-256 in DER,
-///   base64; 201 with a session as `POST /sessions` answers, its methods `["hwk"]`; 401 with the
-///   outcome's code otherwise (``DeviceLoginOutcome/refusal``): a wrong signature and an id no device
+///   base64; 201 with a session as `POST /sessions` answers, its methods `["hwk"]`; 429
+///   `identity.login.locked_out` once the address is locked out; 401 with the outcome's code
+///   otherwise (``DeviceLoginOutcome/refusal``): a wrong signature and an id no device
 ///   has both `identity.device.signature_invalid`, a revoked device's right one
 ///   `identity.device.not_active`.
 struct DeviceAPI: Sendable {
@@ -97,8 +98,8 @@ struct DeviceAPI: Sendable {
             var request = request
             let body = try await request.jsonBody(as: Answer.self, context: context)
             let clientAddress = context.remoteAddress?.ipAddress ?? "unknown"
-            // A signature that is not base64 is a bad signature like any other: the challenge is spent,
-            // the failure counted against the address and audited.
+            // A signature that is not base64 is a bad signature like any other: nothing is spent, the
+            // failure is counted against the address and audited.
             let outcome = try await platform.devices.login(
                 nonce: body.nonce, signature: Data(base64Encoded: body.signature) ?? Data(), clientAddress: clientAddress)
             guard case .verified(let subject) = outcome else {

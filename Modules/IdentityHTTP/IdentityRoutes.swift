@@ -13,7 +13,7 @@ import Identity
 ///   `/api/identity/recovery-codes`, `/api/identity/devices`; devices log in at
 ///   `/api/identity/device-challenges` and `/api/identity/device-sessions`.
 /// - Operators (bearer operator token): `/admin/identity/citizens`, `/admin/identity/citizens/{subject}/close`,
-///   `/admin/identity/clients`, `/admin/identity/signing-keys/rotate`,
+///   `/admin/identity/clients`, `/admin/identity/businesses`, `/admin/identity/signing-keys/rotate`,
 ///   `/admin/identity/device-certificates`, `/admin/identity/certificates/{serial}/revoke`.
 /// - National PKI: `/pki/crl/issuing.crl`, `/pki/crl/root.crl`, `/pki/ca/…`, `/api/identity/certificates`,
 ///   `/api/identity/signatures/verify`.

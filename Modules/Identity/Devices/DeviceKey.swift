@@ -45,7 +45,8 @@ public struct DeviceChallenge: Sendable, Hashable {
 public enum DeviceLoginOutcome: Sendable, Hashable {
     /// The signature is valid: the device's citizen is logged in.
     case verified(subject: String)
-    /// No such challenge was issued: the nonce is malformed, altered, or not this platform's.
+    /// No such challenge was issued: the nonce is malformed, altered, not this platform's, or expiring
+    /// later than any it issues.
     case unknownChallenge
     /// The challenge was already used.
     case replayed

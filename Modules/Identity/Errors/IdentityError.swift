@@ -125,7 +125,8 @@ extension SmartNationError.Code {
     public static let identityDeviceChallengeOtherPurpose = Self("identity.device.challenge_other_purpose")
     /// The device's key signed the challenge, but it was revoked.
     public static let identityDeviceNotActive = Self("identity.device.not_active")
-    /// The signature does not verify against the device's key and the challenge.
+    /// The signature does not verify against the device's key and the challenge, or no device has
+    /// the challenge's device id.
     public static let identityDeviceSignatureInvalid = Self("identity.device.signature_invalid")
 }
 

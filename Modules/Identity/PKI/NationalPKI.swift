@@ -199,7 +199,7 @@ public struct NationalPKI: Sendable {
         try await store.certificates(kind: kind, subject: subject)
     }
 
-    /// Revokes a certificate and reissues the CRL, in one step with the `certificate.revoked` event.
+    /// Revokes a certificate and reissues the issuing CA's CRL, in one step with the `certificate.revoked` event.
     /// A refusal is audited as ``CertificateRevocationRejected``, naming `requester` (the citizen
     /// subject asking, `nil` for an operator).
     ///
@@ -299,7 +299,7 @@ public struct NationalPKI: Sendable {
     }
 
     /// Checks a detached CMS signature over `document`: the signature, that it covers this document,
-    /// the signer's chain to the root at the signed signingTime, and the current CRL. An invalid
+    /// the signer's chain to the root at the signed signingTime, and the issuing CA's current CRL. An invalid
     /// signature is a ``SignatureVerification/rejected(_:)`` value, not an error.
     ///
     /// - Throws: ``SmartNationError/Code/identityPKIInputTooLarge`` when the document or the signature

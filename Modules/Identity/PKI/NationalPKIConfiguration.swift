@@ -28,8 +28,8 @@ extension NationalPKI {
         public var citizenValidity: TimeInterval
         /// How long a device's certificate is valid, in seconds.
         public var deviceValidity: TimeInterval
-        /// How long a CRL is valid (its nextUpdate after its thisUpdate), in seconds. A CRL is reissued
-        /// on every revocation, and when half of this has passed.
+        /// How long a CRL is valid (its nextUpdate after its thisUpdate), in seconds. The issuing CA's
+        /// CRL is reissued on every revocation; each CA's, when asked for once half of this has passed.
         public var revocationListValidity: TimeInterval
 
         /// A configuration; every value has a default.
