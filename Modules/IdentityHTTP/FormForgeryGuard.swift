@@ -23,13 +23,11 @@ struct FormForgeryGuard: Sendable {
     /// The pages' cookies.
     let cookies: PageCookies
 
+    /// A guard for the pages of `issuer`, an `http` or `https` URL (the configuration checks it).
     init(issuer: String) {
         let components = URLComponents(string: issuer)
-        let scheme = components?.scheme?.lowercased() ?? "https"
-        let host = components?.host?.lowercased() ?? ""
-        let defaultPort = scheme == "https" ? 443 : 80
-        origin = components?.port.flatMap { $0 == defaultPort ? nil : "\(scheme)://\(host):\($0)" } ?? "\(scheme)://\(host)"
-        cookies = PageCookies(secure: scheme == "https")
+        origin = components?.webOrigin ?? issuer.lowercased()
+        cookies = PageCookies(secure: (components?.scheme?.lowercased() ?? "https") == "https")
     }
 
     /// The token for the page about to be rendered: the browser's own when its cookie carries a

@@ -14,7 +14,7 @@ func oauthErrorResponse(_ error: SmartNationError, challenge: String? = nil) -> 
     if error.httpStatus == 401 {
         headers[.wwwAuthenticate] = challenge ?? (error.oauthError == "invalid_client"
             ? #"Basic realm="smartnation""#
-            : #"DPoP error="\#(error.oauthError)", algs="ES256""#)
+            : resourceChallenge(for: error, scheme: "DPoP"))
     }
     let body: JSONValue = .object([
         "error": .string(error.oauthError),

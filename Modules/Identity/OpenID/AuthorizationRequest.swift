@@ -89,17 +89,20 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         self.pushedAt = pushedAt
     }
 
+    private static let promptInvalid = SmartNationError.oauth(
+        .oauthRequestInvalid, "invalid_request", "prompt holds none, login, consent or select_account")
+
     /// The space-separated `prompt` values; `none` only alone.
     private static func prompts(_ text: String) throws(SmartNationError) -> Set<Prompt> {
         var prompts = Set<Prompt>()
         for word in text.split(separator: " ") {
             guard let value = Prompt(rawValue: String(word)) else {
-                throw .oauth(.oauthRequestInvalid, "invalid_request", "prompt holds none, login, consent or select_account")
+                throw promptInvalid
             }
             prompts.insert(value)
         }
         guard !prompts.isEmpty else {
-            throw .oauth(.oauthRequestInvalid, "invalid_request", "prompt holds none, login, consent or select_account")
+            throw promptInvalid
         }
         guard !prompts.contains(.none) || prompts.count == 1 else {
             throw .oauth(.oauthRequestInvalid, "invalid_request", "prompt=none stands alone")

@@ -39,6 +39,9 @@ final class ClientAuthenticator: Sendable {
     static let jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
     /// The most clients whose parsed keys are kept; past it the cache starts over.
     static let keyCacheClientsMax = 10_000
+    /// How far ahead of this server's clock an assertion's `iat` or `nbf` may be: the client's clock
+    /// may run a little fast.
+    static let clockSkewSeconds = 5
 
     let registry: ClientRegistry
     let replayGuard: ReplayGuard
@@ -121,12 +124,13 @@ final class ClientAuthenticator: Sendable {
             throw Self.unauthorized(.oauthClientAssertionAudience, "aud must be the issuer \(settings.issuer) alone")
         }
         let now = clock().timeIntervalSince1970
-        guard let exp = jws.seconds("exp"), let iat = jws.seconds("iat"), exp > Int(now), iat <= Int(now) + 5,
+        let latestAcceptable = Int(now) + Self.clockSkewSeconds
+        guard let exp = jws.seconds("exp"), let iat = jws.seconds("iat"), exp > Int(now), iat <= latestAcceptable,
               TimeInterval(exp - iat) <= settings.clientAssertionLifetimeMax else {
             throw Self.unauthorized(.oauthClientAssertionExpired, "the assertion is expired or lives longer than \(Int(settings.clientAssertionLifetimeMax)) s")
         }
         if jws.payload["nbf"] != nil {
-            guard let notBefore = jws.seconds("nbf"), notBefore <= Int(now) + 5 else {
+            guard let notBefore = jws.seconds("nbf"), notBefore <= latestAcceptable else {
                 throw Self.unauthorized(.oauthClientAssertionExpired, "the assertion is not valid yet (nbf)")
             }
         }

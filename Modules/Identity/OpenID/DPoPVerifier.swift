@@ -107,13 +107,10 @@ struct DPoPVerifier: Sendable {
     /// URL with a host and no user information.
     private static func normalised(_ url: Substring) -> String? {
         guard let components = URLComponents(string: String(url)), components.user == nil, components.password == nil,
-              let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              let host = components.host?.lowercased(), !host.isEmpty
+              let origin = components.webOrigin
         else { return nil }
-        let defaultPort = scheme == "https" ? 443 : 80
-        let port = components.port.flatMap { $0 == defaultPort ? nil : ":\($0)" } ?? ""
         let path = components.percentEncodedPath.isEmpty ? "/" : normalisedPercentEncoding(components.percentEncodedPath)
-        return scheme + "://" + host + port + path
+        return origin + path
     }
 
     /// `path` with percent-encoded unreserved characters decoded and other escapes in upper case.

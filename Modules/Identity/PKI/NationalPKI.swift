@@ -15,9 +15,10 @@ import X509
 /// unsealed when the PKI opens, and kept in memory to sign; the root's is unsealed only while the
 /// CAs are first made and while the root's CRL is signed — on a request for it when none is stored
 /// or the stored one is past half of ``Configuration/revocationListValidity`` — and is not kept
-/// beyond that signing. (The sealing key itself stays in memory, so this narrows
-/// what a memory disclosure exposes; it does not make the root key safe from one.) Issuing and revoking announce `sg.smartnation.identity.certificate.issued` /
-/// `….revoked` through the identity outbox in the same transaction.
+/// beyond that signing. (The sealing key itself stays in memory, so this narrows what a memory
+/// disclosure exposes; it does not make the root key safe from one.) Issuing and revoking announce
+/// `sg.smartnation.identity.certificate.issued` / `….revoked` through the identity outbox in the
+/// same transaction.
 ///
 /// ```swift
 /// let pki = try await NationalPKI.open(database: database, sealer: sealer)
@@ -241,7 +242,7 @@ public struct NationalPKI: Sendable {
             source: identityEventSource, subject: certificate.subject, time: now)
         return try await store.revoke(
             serialNumber: serial, revocation: CertificateRevocation(date: now, reason: reason), announcing: event,
-            reissue: revocationListMaker(signedBy: { [issuing] in issuing }, at: now))
+            reissue: revocationListMaker(signedBy: try await signer(of: .issuing), at: now))
     }
 
     /// Revokes every certificate of this kind and subject not yet revoked — expired ones too: the
@@ -272,20 +273,25 @@ public struct NationalPKI: Sendable {
             now < list.thisUpdate.addingTimeInterval(reissueAfter) && now >= list.thisUpdate
         }
         if let list = try await store.revocationList(of: role), isCurrent(list) { return list.derEncoded }
-        let signer: @Sendable () throws(SmartNationError) -> CertificateAuthority
+        return try await store.reissueRevocationList(
+            of: role, unlessCurrent: isCurrent, revocationListMaker(signedBy: try await signer(of: role), at: now)
+        ).derEncoded
+    }
+
+    /// What gives the CA in `role` to sign a CRL: the issuing CA, held open; the root, unsealed only
+    /// when the CRL is actually signed.
+    private func signer(of role: AuthorityRole) async throws(SmartNationError) -> @Sendable () throws(SmartNationError) -> CertificateAuthority {
         switch role {
         case .issuing:
             let issuing = issuing
-            signer = { issuing }
+            return { issuing }
         case .root:
             guard let stored = try await store.authorities() else { preconditionFailure("an open PKI has its CAs stored") }
             let sealer = sealer
-            signer = { () throws(SmartNationError) in
+            return { () throws(SmartNationError) in
                 try Self.unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer)
             }
         }
-        return try await store.reissueRevocationList(of: role, unlessCurrent: isCurrent, revocationListMaker(signedBy: signer, at: now))
-            .derEncoded
     }
 
     private func revocationListMaker(
