@@ -143,12 +143,24 @@ struct DeviceKeyRegistryTests {
         let payment = try fixture.devices.challenge(deviceID: "phone", purpose: "approve-payment")
         #expect(try await fixture.devices.login(nonce: payment.nonce, signature: try key.signature(for: payment.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .otherPurpose,
                 "a challenge signed for another purpose does not log in")
+        #expect(try await fixture.spentChallengeCount() == 0, "an expired, wrongly signed or other-purpose answer spends no challenge")
 
         let revoked = try fixture.devices.challenge(deviceID: "phone", purpose: "login")
         try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject)
         #expect(try await fixture.devices.login(nonce: revoked.nonce, signature: try key.signature(for: revoked.signedBytes).derRepresentation, clientAddress: "198.51.100.7") == .deviceNotActive)
         await #expect(throws: SmartNationError(.identityDeviceNotFound)) { try await fixture.devices.revoke(deviceID: "phone", of: fixture.subject) }
         #expect(try await fixture.devices.devices(of: fixture.subject).first?.revokedAt != nil)
+
+        #expect(try await fixture.spentChallengeCount() == 1, "a revoked device's right signature spends its challenge, so it cannot be answered again")
+        let reasons = try await fixture.database.read { db in
+            try Outbox.pending(limit: 10_000, in: db).map(\.event)
+        }.filter { $0.type == LoginFailed.eventType }.map { try $0.decodeData(as: LoginFailed.self).reason }
+        #expect(reasons == ["device_expired", "device_bad_signature", "device_bad_signature", "device_other_purpose", "device_device_not_active"],
+                "every refusal is audited with its reason")
+        let refusals: [DeviceLoginOutcome] = [.expired, .badSignature, .otherPurpose, .deviceNotActive]
+        #expect(refusals.map(\.refusal?.code) == [
+            .identityDeviceChallengeExpired, .identityDeviceSignatureInvalid, .identityDeviceChallengeOtherPurpose, .identityDeviceNotActive,
+        ], "each refusal answers the API with its own code")
     }
 
     @Test("closing the account revokes its devices and sessions in the same step")

@@ -234,6 +234,59 @@ struct OpenIDRejectionTests {
         #expect(body["sub"] != nil)
     }
 
+    @Test("DPoP: a proof altered after signing or signed by another key than its jwk is refused with its own code, audited, and the code stays redeemable")
+    func dpopTamperedSignature() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let code = try #require(try await fixture.authorize()["code"])
+        let form = OpenIDTestFixture.codeForm(code)
+        let now = fixture.clock.now
+        let endpoint = fixture.settings.tokenEndpoint
+        let genuine = try fixture.keys.dpopProof(url: endpoint, now: now).split(separator: ".").map(String.init)
+        let altered = try fixture.keys.dpopProof(url: "https://elsewhere.example/token", now: now).split(separator: ".").map(String.init)
+        let payloadSwapped = [genuine[0], altered[1], genuine[2]].joined(separator: ".")
+        let wrongKey = try TestJWS.sign(
+            header: ["alg": "ES256", "typ": "dpop+jwt", "jwk": TestJWS.publicJWK(fixture.keys.dpopKey)],
+            claims: ["jti": UUID().uuidString, "htm": "POST", "htu": endpoint, "iat": Int(now.timeIntervalSince1970)],
+            key: P256.Signing.PrivateKey())
+        for proof in [payloadSwapped, wrongKey] {
+            #expect(await errorCode {
+                _ = try await fixture.provider.token(form: form, credentials: try fixture.credentials(), dpopProof: proof)
+            } == .oauthDPoPSignatureInvalid)
+        }
+        #expect(try await fixture.rejectionCodes() == Array(repeating: SmartNationError.Code.oauthDPoPSignatureInvalid.rawValue, count: 2))
+        #expect(try await fixture.count("oidc_token") == 0)
+        _ = try await fixture.exchange(code: code)
+    }
+
+    @Test("ID tokens: altered, signed by another key, for another audience or expired are each refused with their code and audited")
+    func idTokenChecks() async throws {
+        let fixture = try await OpenIDTestFixture.make()
+        defer { fixture.remove() }
+        let tokens = try await fixture.exchange(code: try #require(try await fixture.authorize()["code"]))
+        let clientID = fixture.client.clientID
+        let parts = tokens.idToken.split(separator: ".").map(String.init)
+        func decoded(_ part: String) throws -> [String: Any] {
+            let bytes = try #require(Data(base64URLEncoded: part))
+            return try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        }
+        var claims = try decoded(parts[1])
+        claims["sub"] = "someone-else"
+        let altered = [parts[0], try JSONSerialization.data(withJSONObject: claims).base64URLEncoded, parts[2]].joined(separator: ".")
+        let header = try decoded(parts[0])
+        let forged = try TestJWS.sign(header: header, claims: claims, key: P256.Signing.PrivateKey())
+        for token in [altered, forged, "not.a.jwt"] {
+            #expect(await errorCode { _ = try await fixture.provider.verifyIDToken(token, audience: clientID) } == .oauthIDTokenSignatureInvalid)
+        }
+        #expect(await errorCode { _ = try await fixture.provider.verifyIDToken(tokens.idToken, audience: "sn-another-client") } == .oauthIDTokenInvalid)
+        fixture.clock.advance(by: 24 * 3600)
+        #expect(await errorCode { _ = try await fixture.provider.verifyIDToken(tokens.idToken, audience: clientID) } == .oauthIDTokenInvalid)
+        let rejections = try await fixture.rejections()
+        let expected: [SmartNationError.Code] = Array(repeating: .oauthIDTokenSignatureInvalid, count: 3) + Array(repeating: .oauthIDTokenInvalid, count: 2)
+        #expect(rejections.map(\.code) == expected.map(\.rawValue))
+        #expect(Set(rejections.map(\.endpoint)) == ["id_token_verification"])
+    }
+
     @Test("a closed citizen's code issues nothing: the closing revoked its grant, so it is refused and left unspent")
     func closedCitizen() async throws {
         let fixture = try await OpenIDTestFixture.make()

@@ -89,7 +89,7 @@ struct PasswordLoginTests {
         #expect(try await login.login(identifier: "G1612348A", password: Self.password, oneTimeCode: nil, clientAddress: "10.0.0.1")
             == .malformedIdentifier(.identityNRICChecksum))
         #expect(try await fixture.auditReasons()
-            == ["succeeded", "wrong_credentials", "wrong_credentials", "malformed_identifier", "malformed_identifier"])
+            == ["succeeded", "wrong_credentials", "wrong_credentials", "malformed_identifier", "identifier_checksum"])
     }
 
     @Test("the policy refuses weak passwords and passwords holding the NRIC")

@@ -21,7 +21,8 @@ public struct LoginFailed: BusEvent, Hashable {
     /// The citizen's subject, when the identifier was registered.
     public var subject: String?
     /// Why: `wrong_credentials`, `second_factor_required`, `wrong_second_factor`, `replayed_second_factor`,
-    /// `locked_out`, `account_closed`, `malformed_identifier`, `not_representative` and
+    /// `locked_out`, `account_closed`, `malformed_identifier`, `identifier_checksum` (the NRIC's
+    /// form is right, its check letter wrong), `not_representative` and
     /// `entity_invalid` (a business login), `device_…` (a device login).
     public var reason: String
     /// The client's address.

@@ -211,7 +211,8 @@ public struct PasswordLogin: Sendable {
         do {
             nric = try NRIC(normalised)
         } catch {
-            try await audit(failure: "malformed_identifier", subject: nil, clientAddress: clientAddress, now: now, purpose: purpose)
+            let reason = error.code == .identityNRICChecksum ? "identifier_checksum" : "malformed_identifier"
+            try await audit(failure: reason, subject: nil, clientAddress: clientAddress, now: now, purpose: purpose)
             return .malformedIdentifier(error.code)
         }
         guard let citizen = try await citizens.citizen(nric: nric.value) else {

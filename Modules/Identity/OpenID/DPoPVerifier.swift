@@ -57,7 +57,9 @@ struct DPoPVerifier: Sendable {
             guard let key = coordinates.publicKey else { throw Self.invalid("the DPoP proof's jwk is not a public P-256 key") }
             proofKey = ProofKey(key: VerificationKey(key), thumbprint: JWKThumbprint.of(key))
         }
-        guard jws.isSigned(by: proofKey.key, using: signatures) else { throw Self.invalid("the DPoP proof's signature does not verify") }
+        guard jws.isSigned(by: proofKey.key, using: signatures) else {
+            throw .oauth(.oauthDPoPSignatureInvalid, "invalid_dpop_proof", "the DPoP proof's signature does not verify against its jwk")
+        }
         if cached.value == nil { proofKeys.insert(proofKey, for: coordinates, ifNoRemovalSince: cached.removals) }
         guard jws.string("htm") == method, let htu = jws.string("htu"), Self.sameTarget(htu, as: url) else {
             throw Self.invalid("the DPoP proof is for another method or URL")

@@ -69,8 +69,17 @@ extension SmartNationError.Code {
     public static let oauthRefreshTokenReused = Self("identity.oauth.refresh_token_reused")
     /// An access token is unknown, expired or revoked.
     public static let oauthAccessTokenInvalid = Self("identity.oauth.access_token_invalid")
-    /// A DPoP proof is missing where required, malformed, or wrongly signed.
+    /// An ID token presented for verification is not a JWT, or its signature does not verify against
+    /// any key in the provider's JWKS: it was altered after signing, or signed by another key.
+    public static let oauthIDTokenSignatureInvalid = Self("identity.oauth.id_token_signature_invalid")
+    /// An ID token with a good signature is for another issuer or audience, or has expired.
+    public static let oauthIDTokenInvalid = Self("identity.oauth.id_token_invalid")
+    /// A DPoP proof is missing where required, malformed, for another method or URL, outside its
+    /// time window, or without the access token's hash.
     public static let oauthDPoPProofInvalid = Self("identity.oauth.dpop_proof_invalid")
+    /// A DPoP proof's signature does not verify against the key in its own header: it was altered
+    /// after signing, or signed by another key.
+    public static let oauthDPoPSignatureInvalid = Self("identity.oauth.dpop_signature_invalid")
     /// A DPoP proof's key is not the one the token or code is bound to.
     public static let oauthDPoPKeyMismatch = Self("identity.oauth.dpop_key_mismatch")
     /// A DPoP proof's `jti` has been used before.

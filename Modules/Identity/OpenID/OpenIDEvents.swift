@@ -26,7 +26,9 @@ public struct ConsentRevoked: BusEvent, Hashable {
 /// The provider refused an OAuth or OpenID request: the audit trail of bad input.
 public struct OAuthRequestRejected: BusEvent, Hashable {
     public static let eventType = "sg.smartnation.identity.oauth.rejected"
-    /// The endpoint: `par`, `authorize`, `token`, `userinfo`, `revoke`, `introspect`, `device_authorization`.
+    /// The endpoint: `par`, `authorize`, `token`, `userinfo`, `revoke`, `introspect`,
+    /// `device_authorization`, `device_lookup`, `device_approval`, or `id_token_verification`
+    /// (``OpenIDProvider/verifyIDToken(_:audience:)``, called in process).
     public var endpoint: String
     /// The stable error code.
     public var code: String

@@ -104,15 +104,19 @@ public struct OpenIDProvider: Sendable {
         ["private_key_jwt"] + (settings.allowsDevelopmentClients ? ["client_secret_basic"] : [])
     }
 
-    /// Verifies an ID token this provider issued for `audience`: signature by a published key, issuer,
-    /// audience and expiry.
+    /// Verifies an ID token this provider issued for `audience`: signature by a published key
+    /// (``SmartNationError/Code/oauthIDTokenSignatureInvalid`` when altered or signed by another key),
+    /// then issuer, audience and expiry (``SmartNationError/Code/oauthIDTokenInvalid``). A refusal is
+    /// audited as ``OAuthRequestRejected`` at endpoint `id_token_verification`, naming `audience`.
     public func verifyIDToken(_ token: String, audience: String) async throws(SmartNationError) -> IDTokenClaims {
-        let claims = try await signingKeys.verify(token, as: IDTokenClaims.self)
-        guard claims.issuer == settings.issuer, claims.audience == audience,
-              TimeInterval(claims.expiresAt) > clock().timeIntervalSince1970 else {
-            throw .oauth(.oauthAccessTokenInvalid, "invalid_token", "the ID token is for another issuer or audience, or has expired")
+        try await audited(endpoint: "id_token_verification", clientID: audience) { () async throws(SmartNationError) in
+            let claims = try await signingKeys.verify(token, as: IDTokenClaims.self)
+            guard claims.issuer == settings.issuer, claims.audience == audience,
+                  TimeInterval(claims.expiresAt) > clock().timeIntervalSince1970 else {
+                throw .oauth(.oauthIDTokenInvalid, "invalid_token", "the ID token is for another issuer or audience, or has expired")
+            }
+            return claims
         }
-        return claims
     }
 
     /// Deletes what can no longer be used, an hour after it could: expired pushed requests, device

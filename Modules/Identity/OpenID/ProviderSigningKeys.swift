@@ -99,7 +99,7 @@ public final class ProviderSigningKeys: Sendable {
         do {
             return try await collection.verify(token, as: Payload.self)
         } catch {
-            throw .oauth(.oauthAccessTokenInvalid, "invalid_token", "the token does not verify: \(error)")
+            throw .oauth(.oauthIDTokenSignatureInvalid, "invalid_token", "the token does not verify: \(error)")
         }
     }
 
