@@ -10,16 +10,6 @@ import X509
 
 @Suite("National PKI: issuing certificates from signing requests")
 struct PKIIssuanceTests {
-    @Test("once the issuing CA has expired nothing more is issued: 503 identity.pki.authority_expired, nothing stored")
-    func issuingAuthorityExpired() async throws {
-        let fixture = try await PKIFixture.make()
-        defer { fixture.remove() }
-        let issuing = try Certificate(derEncoded: Array(fixture.pki.issuingCertificate))
-        fixture.clock.advance(by: issuing.notValidAfter.timeIntervalSince(fixture.clock.now) + 1)
-        await #expect(throws: SmartNationError(.identityPKIAuthorityExpired)) { _ = try await fixture.issueCitizen() }
-        #expect(try await fixture.pki.certificates(kind: .citizen, subject: fixture.subject).isEmpty)
-    }
-
     @Test("a citizen's request gets a 2-year signing certificate naming only the opaque subject")
     func citizenCertificate() async throws {
         let fixture = try await PKIFixture.make()

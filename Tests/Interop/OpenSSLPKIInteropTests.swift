@@ -2,22 +2,23 @@ import Crypto
 import Foundation
 import SmartNationCore
 import SwiftASN1
+import Synchronization
 import Testing
 import X509
 
 @testable import Identity
 
-/// A national PKI on the real clock over a fresh identity database, and an openssl scratch directory
-/// holding its root and issuing certificates as `root.pem` and `issuing.pem`.
+/// A national PKI over a fresh identity database, on the real clock unless a test gives another, and
+/// an openssl scratch directory holding its root and issuing certificates as `root.pem` and `issuing.pem`.
 private struct InteropFixture {
     let databaseDirectory: URL
     let pki: NationalPKI
     let openssl: OpenSSLTool
 
-    static func make() async throws -> InteropFixture {
+    static func make(clock: @escaping @Sendable () -> Date = Date.init) async throws -> InteropFixture {
         let databaseDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("pki-interop-\(UUID().uuidString)")
         let database = try IdentityDatabase.open(in: databaseDirectory)
-        let pki = try await NationalPKI.open(database: database, sealer: SecretSealer.random())
+        let pki = try await NationalPKI.open(database: database, sealer: SecretSealer.random(), clock: clock)
         let openssl = try OpenSSLTool()
         try openssl.write(Data(PEMText.encode(pki.rootCertificate, label: "CERTIFICATE").utf8), to: "root.pem")
         try openssl.write(Data(PEMText.encode(pki.issuingCertificate, label: "CERTIFICATE").utf8), to: "issuing.pem")
@@ -112,6 +113,46 @@ struct OpenSSLPKIInteropTests {
         let revoked = try await fixture.openssl.run(chainCheck + withRootCRL)
         #expect(revoked.status != 0)
         #expect(revoked.output.contains("certificate revoked"), "\(revoked.output)")
+    }
+
+    @Test("after the issuing CA's renewal openssl verifies, with the new chain and both CRLs, certificates issued before and after it, past the old certificate's end")
+    func renewedIssuingAuthority() async throws {
+        let clock = Mutex(Date())
+        let fixture = try await InteropFixture.make(clock: { clock.withLock { $0 } })
+        defer { fixture.remove() }
+        let start = clock.withLock { $0 }
+        let earlier = try await fixture.pki.issueCitizenCertificate(
+            subject: Self.subject, signingRequest: try await fixture.opensslSigningRequest(commonName: Self.subject))
+        try fixture.openssl.write(Data(earlier.pemEncoded.utf8), to: "earlier.pem")
+        let original = try Certificate(derEncoded: Array(fixture.pki.issuingCertificate))
+        let renewalTime = original.notValidAfter.addingTimeInterval(-fixture.pki.issuingRenewalLead + 60)
+        clock.withLock { $0 = renewalTime }
+        let later = try await fixture.pki.issueCitizenCertificate(
+            subject: Self.subject, signingRequest: try await fixture.opensslSigningRequest(commonName: Self.subject))
+        try fixture.openssl.write(Data(later.pemEncoded.utf8), to: "later.pem")
+        try fixture.openssl.write(Data(PEMText.encode(fixture.pki.issuingCertificate, label: "CERTIFICATE").utf8), to: "renewed.pem")
+        try fixture.openssl.write(Data(PEMText.encode(fixture.pki.rootCertificate, label: "CERTIFICATE").utf8), to: "root.pem")
+        try await fixture.writeCRL()
+        try await fixture.writeCRL(of: .root)
+
+        func verify(_ leaf: String, with issuing: String, at time: Date, checkingCRLs: Bool = false) async throws -> (status: Int32, output: String) {
+            let crls = checkingCRLs ? ["-crl_check_all", "-CRLfile", "crl.pem", "-CRLfile", "root-crl.pem"] : []
+            return try await fixture.openssl.run(
+                ["verify", "-attime", String(Int(time.timeIntervalSince1970))] + crls + ["-CAfile", "root.pem", "-untrusted", issuing, leaf])
+        }
+        let now = try await verify("later.pem", with: "renewed.pem", at: renewalTime.addingTimeInterval(60), checkingCRLs: true)
+        #expect(now.status == 0, "\(now.output)")
+        let before = try await verify("earlier.pem", with: "renewed.pem", at: start.addingTimeInterval(60))
+        #expect(before.status == 0, "a certificate issued before the renewal chains to the renewed CA: \(before.output)")
+        clock.withLock { $0 = original.notValidAfter.addingTimeInterval(-86_400) }
+        let latest = try await fixture.pki.issueCitizenCertificate(
+            subject: Self.subject, signingRequest: try await fixture.opensslSigningRequest(commonName: Self.subject))
+        try fixture.openssl.write(Data(latest.pemEncoded.utf8), to: "latest.pem")
+        let pastOldEnd = original.notValidAfter.addingTimeInterval(86_400)
+        let renewedChain = try await verify("latest.pem", with: "renewed.pem", at: pastOldEnd)
+        #expect(renewedChain.status == 0, "a certificate issued a day before the old end lasts its full validity: \(renewedChain.output)")
+        let oldChain = try await verify("latest.pem", with: "issuing.pem", at: pastOldEnd)
+        #expect(oldChain.status != 0 && oldChain.output.contains("expired"), "the old certificate alone no longer serves: \(oldChain.output)")
     }
 
     @Test("openssl verify accepts a device certificate for TLS client authentication")

@@ -36,12 +36,27 @@ struct CertificateAuthority: Sendable {
     /// A new self-signed root CA: may sign one level of CA below it (pathLen 1), keyCertSign and cRLSign.
     static func makeRoot(configuration: NationalPKI.Configuration, now: Date) throws(SmartNationError) -> CertificateAuthority {
         let key = P256.Signing.PrivateKey()
-        let publicKey = Certificate.PublicKey(key.publicKey)
         let name = try configuration.distinguishedName(commonName: configuration.rootCommonName)
+        return try selfSigned(key: key, name: name, notBefore: now, notAfter: now.addingTimeInterval(configuration.rootValidity))
+    }
+
+    /// This root's key certified again, by itself, under the same name with a new serial: valid from
+    /// when this certificate was until `configuration.rootValidity` after `now`. Whatever chained to
+    /// the root before chains to the new certificate, at any time either covers.
+    func recertifiedRoot(configuration: NationalPKI.Configuration, now: Date) throws(SmartNationError) -> CertificateAuthority {
+        try Self.selfSigned(
+            key: privateKey, name: certificate.subject, notBefore: certificate.notValidBefore,
+            notAfter: now.addingTimeInterval(configuration.rootValidity))
+    }
+
+    private static func selfSigned(
+        key: P256.Signing.PrivateKey, name: DistinguishedName, notBefore: Date, notAfter: Date
+    ) throws(SmartNationError) -> CertificateAuthority {
+        let publicKey = Certificate.PublicKey(key.publicKey)
         let certificate = try sign {
             try Certificate(
                 version: .v3, serialNumber: CertificateSerial.random().certificateSerial, publicKey: publicKey,
-                notValidBefore: now, notValidAfter: now.addingTimeInterval(configuration.rootValidity),
+                notValidBefore: notBefore, notValidAfter: notAfter,
                 issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try authorityExtensions(pathLength: 1, publicKey: publicKey, issuerKeyIdentifier: nil, crlURL: nil),
                 issuerPrivateKey: Certificate.PrivateKey(key))
@@ -52,14 +67,29 @@ struct CertificateAuthority: Sendable {
     /// A new issuing CA below this root: signs end-entity certificates and CRLs only (pathLen 0), and
     /// names the root's CRL as its distribution point.
     func makeIssuing(configuration: NationalPKI.Configuration, now: Date) throws(SmartNationError) -> CertificateAuthority {
-        let key = P256.Signing.PrivateKey()
+        try certify(
+            key: P256.Signing.PrivateKey(), subject: try configuration.distinguishedName(commonName: configuration.issuingCommonName),
+            notBefore: now, until: now.addingTimeInterval(configuration.issuingValidity), configuration: configuration)
+    }
+
+    /// `issuing`'s key certified again by this root, under the same name with a new serial and the
+    /// current profile: valid from when `issuing`'s certificate was until
+    /// `configuration.issuingValidity` after `now` (never beyond this root). Every certificate and CRL
+    /// `issuing` signed verifies under the new certificate, at any time either covers.
+    func recertified(_ issuing: CertificateAuthority, configuration: NationalPKI.Configuration, now: Date) throws(SmartNationError) -> CertificateAuthority {
+        try certify(
+            key: issuing.privateKey, subject: issuing.certificate.subject, notBefore: issuing.certificate.notValidBefore,
+            until: now.addingTimeInterval(configuration.issuingValidity), configuration: configuration)
+    }
+
+    private func certify(
+        key: P256.Signing.PrivateKey, subject: DistinguishedName, notBefore: Date, until end: Date, configuration: NationalPKI.Configuration
+    ) throws(SmartNationError) -> CertificateAuthority {
         let publicKey = Certificate.PublicKey(key.publicKey)
-        let notAfter = min(now.addingTimeInterval(configuration.issuingValidity), certificate.notValidAfter)
-        let subject = try configuration.distinguishedName(commonName: configuration.issuingCommonName)
         let issuing = try Self.sign {
             try Certificate(
                 version: .v3, serialNumber: CertificateSerial.random().certificateSerial, publicKey: publicKey,
-                notValidBefore: now, notValidAfter: notAfter, issuer: certificate.subject, subject: subject,
+                notValidBefore: notBefore, notValidAfter: min(end, certificate.notValidAfter), issuer: certificate.subject, subject: subject,
                 signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Self.authorityExtensions(
                     pathLength: 0, publicKey: publicKey, issuerKeyIdentifier: keyIdentifier, crlURL: configuration.crlURL(of: .root)),

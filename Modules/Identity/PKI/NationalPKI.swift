@@ -13,9 +13,10 @@ import X509
 /// The CAs are created the first time the PKI is opened and reused afterwards; their private keys are
 /// stored sealed by ``SecretSealer`` (contexts `pki.root`, `pki.issuing`). Only the issuing CA's is
 /// unsealed when the PKI opens, and kept in memory to sign; the root's is unsealed only while the
-/// CAs are first made and while the root's CRL is signed — on a request for it when none is stored
-/// or the stored one is past half of ``Configuration/revocationListValidity`` — and is not kept
-/// beyond that signing. (The sealing key itself stays in memory, so this narrows what a memory
+/// CAs are first made, while the root's CRL is signed — on a request for it when none is stored
+/// or the stored one is past half of ``Configuration/revocationListValidity`` — and while the CAs'
+/// certificates are renewed before they end (``issuingAuthority(at:)``), and is not kept beyond
+/// that signing. (The sealing key itself stays in memory, so this narrows what a memory
 /// disclosure exposes; it does not make the root key safe from one.) Issuing and revoking announce
 /// `sg.smartnation.identity.certificate.issued` / `….revoked` through the identity outbox in the
 /// same transaction.
@@ -41,12 +42,11 @@ public struct NationalPKI: Sendable {
 
     /// What the certificates say and how long they last.
     public let configuration: Configuration
-    private let store: any PKIStore
-    private let sealer: SecretSealer
+    let store: any PKIStore
+    let sealer: SecretSealer
     private let clock: @Sendable () -> Date
-    /// The root CA's certificate, in DER: the trust anchor relying parties install.
-    public let rootCertificate: Data
-    let issuing: CertificateAuthority
+    /// The CA certificates in use, replaced when they are renewed.
+    let inUse: AuthoritiesInUse
 
     /// Opens the PKI over the identity database, creating the CAs the first time.
     ///
@@ -81,10 +81,13 @@ public struct NationalPKI: Sendable {
             stored = try await store.createAuthorities(created, firstRevocationList: firstList)
         }
         guard let stored else { preconditionFailure("the CAs were just loaded or stored") }
-        return NationalPKI(
+        let pki = NationalPKI(
             configuration: configuration, store: store, sealer: sealer, clock: clock,
-            rootCertificate: stored.rootCertificate,
-            issuing: try unseal(stored.issuingCertificate, key: stored.issuingSealedKey, context: "pki.issuing", sealer: sealer))
+            inUse: AuthoritiesInUse(
+                rootCertificate: stored.rootCertificate,
+                issuing: try unseal(stored.issuingCertificate, key: stored.issuingSealedKey, context: "pki.issuing", sealer: sealer)))
+        _ = try await pki.issuingAuthority(at: wholeSeconds(clock()))
+        return pki
     }
 
     /// How far back certificates' `notBefore` and CRLs' `thisUpdate` are dated: a relying party
@@ -94,11 +97,11 @@ public struct NationalPKI: Sendable {
 
     /// `date` without its fraction of a second: certificates and CRLs carry whole seconds, and the
     /// stored times must compare equal to what they carry.
-    private static func wholeSeconds(_ date: Date) -> Date {
+    static func wholeSeconds(_ date: Date) -> Date {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 
-    private static func unseal(_ certificate: Data, key: Data, context: String, sealer: SecretSealer) throws(SmartNationError) -> CertificateAuthority {
+    static func unseal(_ certificate: Data, key: Data, context: String, sealer: SecretSealer) throws(SmartNationError) -> CertificateAuthority {
         let raw = try sealer.open(key, context: context)
         guard let privateKey = try? P256.Signing.PrivateKey(rawRepresentation: raw) else {
             throw SmartNationError(.identitySecretUnreadable, parameters: ["context": context], httpStatus: 500)
@@ -108,15 +111,20 @@ public struct NationalPKI: Sendable {
 
     private init(
         configuration: Configuration, store: any PKIStore, sealer: SecretSealer, clock: @escaping @Sendable () -> Date,
-        rootCertificate: Data, issuing: CertificateAuthority
+        inUse: AuthoritiesInUse
     ) {
         self.configuration = configuration
         self.store = store
         self.sealer = sealer
         self.clock = clock
-        self.rootCertificate = rootCertificate
-        self.issuing = issuing
+        self.inUse = inUse
     }
+
+    /// The root CA's certificate, in DER: the trust anchor relying parties install.
+    public var rootCertificate: Data { inUse.rootCertificate }
+
+    /// The issuing CA, to sign with.
+    var issuing: CertificateAuthority { inUse.issuing }
 
     /// The issuing CA's certificate, in DER: the intermediate between the root and every issued certificate.
     public var issuingCertificate: Data { issuing.derEncoded }
@@ -164,10 +172,8 @@ public struct NationalPKI: Sendable {
         }
         let request = try SigningRequestCheck(signingRequest, commonName: subject)
         let now = Self.wholeSeconds(clock())
-        guard now < issuing.certificate.notValidAfter else {
-            throw SmartNationError(
-                .identityPKIAuthorityExpired, parameters: ["not_after": issuing.certificate.notValidAfter.formatted(.iso8601)], httpStatus: 503)
-        }
+        let issuing = try await issuingAuthority(at: now)
+        assert(now < issuing.certificate.notValidAfter, "a renewed issuing CA is valid well past now")
         let notBefore = max(now.addingTimeInterval(-Self.clockSkewAllowance), issuing.certificate.notValidBefore)
         let notAfter = min(notBefore.addingTimeInterval(configuration.validity(of: kind)), issuing.certificate.notValidAfter)
         let serial = CertificateSerial.random()

@@ -33,6 +33,4 @@ extension SmartNationError.Code {
     /// OpenSSL or swift-certificates failed where it should not (out of memory, a broken library); the
     /// `reason` parameter carries OpenSSL's error text.
     public static let identityPKIInternal = Self("identity.pki.internal")
-    /// The issuing CA's certificate has expired: nothing more can be issued under it (503).
-    public static let identityPKIAuthorityExpired = Self("identity.pki.authority_expired")
 }

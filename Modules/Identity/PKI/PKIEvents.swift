@@ -50,3 +50,16 @@ public struct CertificateRevocationRejected: BusEvent, Hashable {
     /// The stable error code of the refusal.
     public var code: String
 }
+
+/// A CA's certificate was renewed: its key certified again under the same name, with a later end of
+/// validity. Relying parties fetch the chain (and, for the root, the trust anchor) again; what the CA
+/// signed before verifies under either certificate.
+public struct AuthorityRenewed: BusEvent, Hashable {
+    public static let eventType = "sg.smartnation.identity.authority.renewed"
+    /// Which CA.
+    public var role: AuthorityRole
+    /// The new certificate's serial number, lower-case hexadecimal.
+    public var serialNumber: String
+    /// The new end of its validity, RFC 3339 in UTC.
+    public var notAfter: String
+}

@@ -11,6 +11,12 @@ public protocol PKIStore: AuditTrail {
     func createAuthorities(
         _ authorities: StoredAuthorities, firstRevocationList: RevocationList
     ) async throws(SmartNationError) -> StoredAuthorities
+    /// Replaces the stored CA certificates with `renewed`'s (the keys stay) and stores `events`, in
+    /// one transaction — unless what is stored is no longer `expected`, because another process
+    /// renewed them first: then nothing changes. Returns the CAs stored afterwards.
+    func renewAuthorities(
+        _ expected: StoredAuthorities, to renewed: StoredAuthorities, announcing events: [CloudEvent]
+    ) async throws(SmartNationError) -> StoredAuthorities
     /// Stores an issued certificate and the event announcing it, in one transaction. Throws
     /// ``SmartNationError/Code/identityCitizenClosed`` and stores nothing for a citizen certificate
     /// whose citizen's account is closed, and ``SmartNationError/Code/identityPKICertificateLimit``

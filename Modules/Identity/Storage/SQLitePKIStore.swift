@@ -69,6 +69,27 @@ public struct SQLitePKIStore: PKIStore {
         }
     }
 
+    public func renewAuthorities(
+        _ expected: StoredAuthorities, to renewed: StoredAuthorities, announcing events: [CloudEvent]
+    ) async throws(SmartNationError) -> StoredAuthorities {
+        precondition(
+            renewed.rootSealedKey == expected.rootSealedKey && renewed.issuingSealedKey == expected.issuingSealedKey,
+            "a renewal certifies the same keys again")
+        do {
+            return try await database.write { db in
+                guard let stored = try Self.authorities(db) else { preconditionFailure("CAs are renewed only once they exist") }
+                guard stored == expected else { return stored }
+                let update = "UPDATE pki_authority SET certificate = ? WHERE role = ?"
+                try db.execute(sql: update, arguments: [renewed.rootCertificate, AuthorityRole.root.rawValue])
+                try db.execute(sql: update, arguments: [renewed.issuingCertificate, AuthorityRole.issuing.rawValue])
+                for event in events { try Outbox.enqueue(event, in: db) }
+                return renewed
+            }
+        } catch {
+            throw SmartNationError.storage(error)
+        }
+    }
+
     public func insert(_ certificate: IssuedCertificate, announcing event: CloudEvent) async throws(SmartNationError) {
         do {
             try await database.write { db in
