@@ -58,9 +58,16 @@ struct PKIRoutes: Sendable {
                 Self.binary(try await platform.pki.currentCRL(of: role), type: "application/pkix-crl")
             }
         }
-        router.get("/pki/ca/root.crt") { _, _ in Self.binary(platform.pki.rootCertificate, type: "application/pkix-cert") }
-        router.get("/pki/ca/issuing.crt") { _, _ in Self.binary(platform.pki.issuingCertificate, type: "application/pkix-cert") }
+        router.get("/pki/ca/root.crt") { _, _ in
+            try await platform.pki.renewAuthoritiesIfDue()
+            return Self.binary(platform.pki.rootCertificate, type: "application/pkix-cert")
+        }
+        router.get("/pki/ca/issuing.crt") { _, _ in
+            try await platform.pki.renewAuthoritiesIfDue()
+            return Self.binary(platform.pki.issuingCertificate, type: "application/pkix-cert")
+        }
         router.get("/pki/ca/chain.pem") { _, _ in
+            try await platform.pki.renewAuthoritiesIfDue()
             let pem = platform.pki.chainPEM
             return Response(status: .ok, headers: [.contentType: "application/x-pem-file"], body: ResponseBody(byteBuffer: ByteBuffer(string: pem)))
         }

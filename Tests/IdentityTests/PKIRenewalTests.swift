@@ -73,6 +73,10 @@ struct PKIRenewalTests {
         let fixture = try await PKIFixture.make()
         defer { fixture.remove() }
         let originalRoot = try Certificate(derEncoded: Array(fixture.pki.rootCertificate))
+        let (earlier, earlierKey) = try await fixture.issueCitizen()
+        let signingTime = fixture.clock.now
+        let signedEarlier = try DocumentSigner.sign(
+            Self.document, certificate: earlier.derEncoded, chain: [fixture.pki.issuingCertificate], privateKey: earlierKey, signingTime: signingTime)
         let remaining = originalRoot.notValidAfter.timeIntervalSince(fixture.clock.now)
         fixture.clock.advance(by: remaining - fixture.pki.rootRenewalLead + 60)
         _ = try await fixture.issueCitizen()
@@ -86,6 +90,25 @@ struct PKIRenewalTests {
         #expect(root.publicKey.isValidSignature(issuing.signature, for: issuing))
         #expect(issuing.notValidAfter == fixture.clock.now.addingTimeInterval(fixture.pki.configuration.issuingValidity))
         #expect(try await renewals(fixture).map(\.role) == [.root, .issuing])
+        #expect(try await fixture.pki.verifySignature(signedEarlier, of: Self.document)
+                == .valid(SignatureSigner(subject: fixture.subject, serialNumber: earlier.serialNumber, signingTime: signingTime)),
+                "a signature made before both renewals verifies under the renewed chain")
+        #expect(try ParsedRevocationList(try await fixture.pki.currentCRL(of: .root), issuer: fixture.pki.rootCertificate).signedByIssuer)
+    }
+
+    @Test("a PKI that issues nothing picks up another's renewal once its own certificates are due: for its chain and for verifying")
+    func renewalSeenWithoutIssuing() async throws {
+        let fixture = try await PKIFixture.make()
+        defer { fixture.remove() }
+        let reader = try await NationalPKI.open(database: fixture.database, sealer: fixture.sealer, clock: { fixture.clock.now })
+        let original = reader.issuingCertificate
+        let due = try Certificate(derEncoded: Array(original)).notValidAfter.timeIntervalSince(fixture.clock.now) - fixture.pki.issuingRenewalLead + 60
+        fixture.clock.advance(by: due)
+        _ = try await fixture.issueCitizen()
+        #expect(reader.issuingCertificate == original, "not asked yet")
+        try await reader.renewAuthoritiesIfDue()
+        #expect(reader.issuingCertificate == fixture.pki.issuingCertificate && reader.issuingCertificate != original)
+        #expect(try await renewals(fixture).count == 1, "it used the stored renewal rather than making its own")
     }
 
     @Test("concurrent issuances that find the issuing CA due renew it once")
@@ -93,8 +116,8 @@ struct PKIRenewalTests {
         let fixture = try await PKIFixture.make()
         defer { fixture.remove() }
         let original = try Certificate(derEncoded: Array(fixture.pki.issuingCertificate))
-        fixture.clock.advance(by: original.notValidAfter.timeIntervalSince(fixture.clock.now) - fixture.pki.issuingRenewalLead + 60)
         let other = try await NationalPKI.open(database: fixture.database, sealer: fixture.sealer, clock: { fixture.clock.now })
+        fixture.clock.advance(by: original.notValidAfter.timeIntervalSince(fixture.clock.now) - fixture.pki.issuingRenewalLead + 60)
         let issued = try await withThrowingTaskGroup(of: IssuedCertificate.self) { group in
             for index in 0..<6 {
                 let pki = index.isMultiple(of: 2) ? fixture.pki : other
@@ -107,7 +130,7 @@ struct PKIRenewalTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(issued.count == 6)
-        #expect(try await renewals(fixture).count == 1, "one renewal is stored, by whichever came first")
+        #expect(try await renewals(fixture).count == 1, "one renewal is stored, by whichever came first: the others find it stored and use it")
         let stored = try await NationalPKI.open(database: fixture.database, sealer: fixture.sealer, clock: { fixture.clock.now })
         #expect(fixture.pki.issuingCertificate == stored.issuingCertificate && other.issuingCertificate == stored.issuingCertificate)
     }

@@ -23,6 +23,11 @@ final class AuthoritiesInUse: Sendable {
     /// The issuing CA: its certificate and key.
     var issuing: CertificateAuthority { current.withLock { $0.issuing } }
 
+    /// The root's certificate and the issuing CA, read together.
+    var both: (rootCertificate: Data, issuing: CertificateAuthority) {
+        current.withLock { ($0.rootCertificate, $0.issuing) }
+    }
+
     /// Puts renewed certificates in use.
     func replace(rootCertificate: Data, issuing: CertificateAuthority) {
         current.withLock { $0 = Current(rootCertificate: rootCertificate, issuing: issuing) }
@@ -58,6 +63,13 @@ extension NationalPKI {
         let issuing = inUse.issuing
         guard Self.ends(issuing, within: issuingRenewalLead, of: now) else { return issuing }
         return try await renewAuthorities(at: now)
+    }
+
+    /// Renews the CAs' certificates when due (``issuingAuthority(at:)``), or takes up a renewal
+    /// another process stored, so ``rootCertificate``, ``issuingCertificate`` and ``chainPEM`` are
+    /// current. Serving the chain calls this first; issuing and verifying do it themselves.
+    public func renewAuthoritiesIfDue() async throws(SmartNationError) {
+        _ = try await issuingAuthority(at: Self.wholeSeconds(clock()))
     }
 
     private func renewAuthorities(at now: Date) async throws(SmartNationError) -> CertificateAuthority {

@@ -44,7 +44,7 @@ public struct NationalPKI: Sendable {
     public let configuration: Configuration
     let store: any PKIStore
     let sealer: SecretSealer
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
     /// The CA certificates in use, replaced when they are renewed.
     let inUse: AuthoritiesInUse
 
@@ -132,7 +132,8 @@ public struct NationalPKI: Sendable {
     /// The issuing and root CA certificates in PEM, issuing first: the `-CAfile` / `-untrusted`
     /// material a relying party needs.
     public var chainPEM: String {
-        PEMText.encode(issuing.derEncoded, label: "CERTIFICATE") + PEMText.encode(rootCertificate, label: "CERTIFICATE")
+        let (rootCertificate, issuing) = inUse.both
+        return PEMText.encode(issuing.derEncoded, label: "CERTIFICATE") + PEMText.encode(rootCertificate, label: "CERTIFICATE")
     }
 
     /// Issues a citizen's signing certificate for the key in `signingRequest`, whose subject must be
@@ -323,6 +324,8 @@ public struct NationalPKI: Sendable {
                 parameters: ["documentMaximum": String(Self.documentSizeMax), "signatureMaximum": String(Self.signatureSizeMax)],
                 httpStatus: 413)
         }
+        try await renewAuthoritiesIfDue()
+        let (rootCertificate, issuing) = inUse.both
         let verifier = SignatureVerifier(
             rootCertificate: rootCertificate, issuingCertificate: issuing.derEncoded, revocationList: try await currentCRL(), now: clock())
         return try verifier.verify(signature, of: document)
