@@ -12,6 +12,21 @@ import X509
 struct PKIRenewalTests {
     static let document = Data("Lease renewal, 1 Punggol Field #12-34.\n".utf8)
 
+    /// A citizen certificate issued now, and a signature made with it now.
+    private func signedNow(_ fixture: PKIFixture) async throws -> (certificate: IssuedCertificate, signature: Data, signingTime: Date) {
+        let (certificate, key) = try await fixture.issueCitizen()
+        let signature = try DocumentSigner.sign(
+            Self.document, certificate: certificate.derEncoded, chain: [fixture.pki.issuingCertificate], privateKey: key,
+            signingTime: fixture.clock.now)
+        return (certificate, signature, fixture.clock.now)
+    }
+
+    /// Moves the clock to `offset` seconds after the moment `certificate` comes within `lead` of its end.
+    private func advance(_ fixture: PKIFixture, to offset: TimeInterval, afterRenewalPointOf certificate: Data, lead: TimeInterval) throws {
+        let end = try Certificate(derEncoded: Array(certificate)).notValidAfter
+        fixture.clock.advance(by: end.timeIntervalSince(fixture.clock.now) - lead + offset)
+    }
+
     /// The `authority.renewed` events in the outbox, oldest first.
     private func renewals(_ fixture: PKIFixture) async throws -> [AuthorityRenewed] {
         try await fixture.outboxEvents().filter { $0.type == AuthorityRenewed.eventType }.map { try $0.decodeData(as: AuthorityRenewed.self) }
@@ -23,13 +38,9 @@ struct PKIRenewalTests {
         defer { fixture.remove() }
         let original = try Certificate(derEncoded: Array(fixture.pki.issuingCertificate))
         let rootBefore = fixture.pki.rootCertificate
-        let (earlier, earlierKey) = try await fixture.issueCitizen()
-        let signedEarlier = try DocumentSigner.sign(
-            Self.document, certificate: earlier.derEncoded, chain: [fixture.pki.issuingCertificate], privateKey: earlierKey,
-            signingTime: fixture.clock.now)
-        let signingTime = fixture.clock.now
+        let (earlier, signedEarlier, signingTime) = try await signedNow(fixture)
 
-        fixture.clock.advance(by: original.notValidAfter.timeIntervalSince(fixture.clock.now) - fixture.pki.issuingRenewalLead - 60)
+        try advance(fixture, to: -60, afterRenewalPointOf: fixture.pki.issuingCertificate, lead: fixture.pki.issuingRenewalLead)
         _ = try await fixture.issueCitizen()
         #expect(fixture.pki.issuingCertificate == Data(try derEncoded(original)), "not yet due: the certificate is kept")
         #expect(try await renewals(fixture).isEmpty)
@@ -73,12 +84,8 @@ struct PKIRenewalTests {
         let fixture = try await PKIFixture.make()
         defer { fixture.remove() }
         let originalRoot = try Certificate(derEncoded: Array(fixture.pki.rootCertificate))
-        let (earlier, earlierKey) = try await fixture.issueCitizen()
-        let signingTime = fixture.clock.now
-        let signedEarlier = try DocumentSigner.sign(
-            Self.document, certificate: earlier.derEncoded, chain: [fixture.pki.issuingCertificate], privateKey: earlierKey, signingTime: signingTime)
-        let remaining = originalRoot.notValidAfter.timeIntervalSince(fixture.clock.now)
-        fixture.clock.advance(by: remaining - fixture.pki.rootRenewalLead + 60)
+        let (earlier, signedEarlier, signingTime) = try await signedNow(fixture)
+        try advance(fixture, to: 60, afterRenewalPointOf: fixture.pki.rootCertificate, lead: fixture.pki.rootRenewalLead)
         _ = try await fixture.issueCitizen()
         let root = try Certificate(derEncoded: Array(fixture.pki.rootCertificate))
         let issuing = try Certificate(derEncoded: Array(fixture.pki.issuingCertificate))
@@ -102,8 +109,7 @@ struct PKIRenewalTests {
         defer { fixture.remove() }
         let reader = try await NationalPKI.open(database: fixture.database, sealer: fixture.sealer, clock: { fixture.clock.now })
         let original = reader.issuingCertificate
-        let due = try Certificate(derEncoded: Array(original)).notValidAfter.timeIntervalSince(fixture.clock.now) - fixture.pki.issuingRenewalLead + 60
-        fixture.clock.advance(by: due)
+        try advance(fixture, to: 60, afterRenewalPointOf: original, lead: fixture.pki.issuingRenewalLead)
         _ = try await fixture.issueCitizen()
         #expect(reader.issuingCertificate == original, "not asked yet")
         try await reader.renewAuthoritiesIfDue()
@@ -115,9 +121,8 @@ struct PKIRenewalTests {
     func concurrentRenewal() async throws {
         let fixture = try await PKIFixture.make()
         defer { fixture.remove() }
-        let original = try Certificate(derEncoded: Array(fixture.pki.issuingCertificate))
         let other = try await NationalPKI.open(database: fixture.database, sealer: fixture.sealer, clock: { fixture.clock.now })
-        fixture.clock.advance(by: original.notValidAfter.timeIntervalSince(fixture.clock.now) - fixture.pki.issuingRenewalLead + 60)
+        try advance(fixture, to: 60, afterRenewalPointOf: fixture.pki.issuingCertificate, lead: fixture.pki.issuingRenewalLead)
         let issued = try await withThrowingTaskGroup(of: IssuedCertificate.self) { group in
             for index in 0..<6 {
                 let pki = index.isMultiple(of: 2) ? fixture.pki : other

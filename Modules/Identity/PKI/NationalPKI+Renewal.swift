@@ -6,31 +6,21 @@ import X509
 /// The root certificate and the issuing CA a ``NationalPKI`` publishes and signs with, replaced
 /// together when their certificates are renewed.
 final class AuthoritiesInUse: Sendable {
-    private struct Current {
-        var rootCertificate: Data
-        var issuing: CertificateAuthority
-    }
+    /// The root CA's certificate, in DER, and the issuing CA (its certificate and key).
+    typealias Authorities = (rootCertificate: Data, issuing: CertificateAuthority)
 
-    private let current: Mutex<Current>
+    private let state: Mutex<Authorities>
 
     init(rootCertificate: Data, issuing: CertificateAuthority) {
-        current = Mutex(Current(rootCertificate: rootCertificate, issuing: issuing))
+        state = Mutex((rootCertificate, issuing))
     }
 
-    /// The root CA's certificate, in DER.
-    var rootCertificate: Data { current.withLock { $0.rootCertificate } }
-
-    /// The issuing CA: its certificate and key.
-    var issuing: CertificateAuthority { current.withLock { $0.issuing } }
-
-    /// The root's certificate and the issuing CA, read together.
-    var both: (rootCertificate: Data, issuing: CertificateAuthority) {
-        current.withLock { ($0.rootCertificate, $0.issuing) }
-    }
+    /// The certificates in use, read together.
+    var current: Authorities { state.withLock { $0 } }
 
     /// Puts renewed certificates in use.
-    func replace(rootCertificate: Data, issuing: CertificateAuthority) {
-        current.withLock { $0 = Current(rootCertificate: rootCertificate, issuing: issuing) }
+    func replace(with authorities: Authorities) {
+        state.withLock { $0 = authorities }
     }
 }
 
@@ -48,8 +38,8 @@ extension NationalPKI {
         min(configuration.issuingValidity, configuration.rootValidity / 2)
     }
 
-    /// The issuing CA to sign with at `now`, its certificate first renewed when it ends within
-    /// ``issuingRenewalLead``.
+    /// The root's certificate and the issuing CA to sign and verify with at `now`, their certificates
+    /// first renewed when the issuing CA's ends within ``issuingRenewalLead``.
     ///
     /// A renewal certifies the same keys again under the same names, with new serials: the root
     /// signs the issuing CA's key with a validity from its first certificate's start to
@@ -59,26 +49,26 @@ extension NationalPKI {
     /// certificates, and the CRLs go on as they were. The new certificates are stored with an
     /// ``AuthorityRenewed`` event each, in one transaction, unless another process renewed them
     /// first — then its certificates are used. The root's key is unsealed only for this.
-    func issuingAuthority(at now: Date) async throws(SmartNationError) -> CertificateAuthority {
-        let issuing = inUse.issuing
-        guard Self.ends(issuing, within: issuingRenewalLead, of: now) else { return issuing }
+    func authorities(at now: Date) async throws(SmartNationError) -> AuthoritiesInUse.Authorities {
+        let current = inUse.current
+        guard Self.ends(current.issuing, within: issuingRenewalLead, of: now) else { return current }
         return try await renewAuthorities(at: now)
     }
 
-    /// Renews the CAs' certificates when due (``issuingAuthority(at:)``), or takes up a renewal
+    /// Renews the CAs' certificates when due (``authorities(at:)``), or takes up a renewal
     /// another process stored, so ``rootCertificate``, ``issuingCertificate`` and ``chainPEM`` are
     /// current. Serving the chain calls this first; issuing and verifying do it themselves.
     public func renewAuthoritiesIfDue() async throws(SmartNationError) {
-        _ = try await issuingAuthority(at: Self.wholeSeconds(clock()))
+        _ = try await authorities(at: Self.wholeSeconds(clock()))
     }
 
-    private func renewAuthorities(at now: Date) async throws(SmartNationError) -> CertificateAuthority {
+    private func renewAuthorities(at now: Date) async throws(SmartNationError) -> AuthoritiesInUse.Authorities {
         guard let stored = try await store.authorities() else { preconditionFailure("an open PKI has its CAs stored") }
-        let key = inUse.issuing.privateKey
+        let key = inUse.current.issuing.privateKey
         var issuing = try CertificateAuthority(derEncoded: stored.issuingCertificate, privateKey: key)
         var rootCertificate = stored.rootCertificate
         if Self.ends(issuing, within: issuingRenewalLead, of: now) {
-            var root = try Self.unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer)
+            var root = try Self.unsealRoot(of: stored, sealer: sealer)
             var events: [CloudEvent] = []
             if Self.ends(root, within: rootRenewalLead, of: now) {
                 root = try root.recertifiedRoot(configuration: configuration, now: now)
@@ -93,8 +83,8 @@ extension NationalPKI {
             rootCertificate = storedAfter.rootCertificate
             issuing = try CertificateAuthority(derEncoded: storedAfter.issuingCertificate, privateKey: key)
         }
-        inUse.replace(rootCertificate: rootCertificate, issuing: issuing)
-        return issuing
+        inUse.replace(with: (rootCertificate, issuing))
+        return (rootCertificate, issuing)
     }
 
     private static func ends(_ authority: CertificateAuthority, within lead: TimeInterval, of now: Date) -> Bool {

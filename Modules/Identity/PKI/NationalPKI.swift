@@ -15,7 +15,7 @@ import X509
 /// unsealed when the PKI opens, and kept in memory to sign; the root's is unsealed only while the
 /// CAs are first made, while the root's CRL is signed — on a request for it when none is stored
 /// or the stored one is past half of ``Configuration/revocationListValidity`` — and while the CAs'
-/// certificates are renewed before they end (``issuingAuthority(at:)``), and is not kept beyond
+/// certificates are renewed before they end (``authorities(at:)``), and is not kept beyond
 /// that signing. (The sealing key itself stays in memory, so this narrows what a memory
 /// disclosure exposes; it does not make the root key safe from one.) Issuing and revoking announce
 /// `sg.smartnation.identity.certificate.issued` / `….revoked` through the identity outbox in the
@@ -86,7 +86,7 @@ public struct NationalPKI: Sendable {
             inUse: AuthoritiesInUse(
                 rootCertificate: stored.rootCertificate,
                 issuing: try unseal(stored.issuingCertificate, key: stored.issuingSealedKey, context: "pki.issuing", sealer: sealer)))
-        _ = try await pki.issuingAuthority(at: wholeSeconds(clock()))
+        _ = try await pki.authorities(at: wholeSeconds(clock()))
         return pki
     }
 
@@ -109,6 +109,11 @@ public struct NationalPKI: Sendable {
         return try CertificateAuthority(derEncoded: certificate, privateKey: privateKey)
     }
 
+    /// The root CA with its key opened: for signing its CRL or renewing the CAs' certificates only.
+    static func unsealRoot(of stored: StoredAuthorities, sealer: SecretSealer) throws(SmartNationError) -> CertificateAuthority {
+        try unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer)
+    }
+
     private init(
         configuration: Configuration, store: any PKIStore, sealer: SecretSealer, clock: @escaping @Sendable () -> Date,
         inUse: AuthoritiesInUse
@@ -121,10 +126,10 @@ public struct NationalPKI: Sendable {
     }
 
     /// The root CA's certificate, in DER: the trust anchor relying parties install.
-    public var rootCertificate: Data { inUse.rootCertificate }
+    public var rootCertificate: Data { inUse.current.rootCertificate }
 
-    /// The issuing CA, to sign with.
-    var issuing: CertificateAuthority { inUse.issuing }
+    /// The issuing CA in use, held open to sign.
+    var issuing: CertificateAuthority { inUse.current.issuing }
 
     /// The issuing CA's certificate, in DER: the intermediate between the root and every issued certificate.
     public var issuingCertificate: Data { issuing.derEncoded }
@@ -132,7 +137,7 @@ public struct NationalPKI: Sendable {
     /// The issuing and root CA certificates in PEM, issuing first: the `-CAfile` / `-untrusted`
     /// material a relying party needs.
     public var chainPEM: String {
-        let (rootCertificate, issuing) = inUse.both
+        let (rootCertificate, issuing) = inUse.current
         return PEMText.encode(issuing.derEncoded, label: "CERTIFICATE") + PEMText.encode(rootCertificate, label: "CERTIFICATE")
     }
 
@@ -173,7 +178,7 @@ public struct NationalPKI: Sendable {
         }
         let request = try SigningRequestCheck(signingRequest, commonName: subject)
         let now = Self.wholeSeconds(clock())
-        let issuing = try await issuingAuthority(at: now)
+        let issuing = try await authorities(at: now).issuing
         assert(now < issuing.certificate.notValidAfter, "a renewed issuing CA is valid well past now")
         let notBefore = max(now.addingTimeInterval(-Self.clockSkewAllowance), issuing.certificate.notValidBefore)
         let notAfter = min(notBefore.addingTimeInterval(configuration.validity(of: kind)), issuing.certificate.notValidAfter)
@@ -296,7 +301,7 @@ public struct NationalPKI: Sendable {
             guard let stored = try await store.authorities() else { preconditionFailure("an open PKI has its CAs stored") }
             let sealer = sealer
             return { () throws(SmartNationError) in
-                try Self.unseal(stored.rootCertificate, key: stored.rootSealedKey, context: "pki.root", sealer: sealer)
+                try Self.unsealRoot(of: stored, sealer: sealer)
             }
         }
     }
@@ -324,8 +329,7 @@ public struct NationalPKI: Sendable {
                 parameters: ["documentMaximum": String(Self.documentSizeMax), "signatureMaximum": String(Self.signatureSizeMax)],
                 httpStatus: 413)
         }
-        try await renewAuthoritiesIfDue()
-        let (rootCertificate, issuing) = inUse.both
+        let (rootCertificate, issuing) = try await authorities(at: Self.wholeSeconds(clock()))
         let verifier = SignatureVerifier(
             rootCertificate: rootCertificate, issuingCertificate: issuing.derEncoded, revocationList: try await currentCRL(), now: clock())
         return try verifier.verify(signature, of: document)
