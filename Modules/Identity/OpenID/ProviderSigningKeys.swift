@@ -93,7 +93,9 @@ public final class ProviderSigningKeys: Sendable {
     }
 
     /// Verifies the signature of a token this provider signed (with any key still in the JWKS) and
-    /// decodes it; the claims' own checks (expiry) are the caller's, against its clock.
+    /// decodes it; the claims' own checks (expiry) are the caller's, against its clock. The provider
+    /// signs only ID tokens (its access and refresh tokens are opaque), so a token that does not
+    /// verify is refused as ``SmartNationError/Code/oauthIDTokenSignatureInvalid``.
     public func verify<Payload: JWTPayload>(_ token: String, as type: Payload.Type) async throws(SmartNationError) -> Payload {
         let collection = current.withLock { $0.collection }
         do {
